@@ -263,8 +263,8 @@ class Split:
 
 @dataclass(frozen=True)
 class MNIST:
-    train: Split  # 85% of the official training set: 59,500 images
-    val: Split  # the other 15%: 10,500 images
+    train: Split  # 85% of the official training set: 51,000 images
+    val: Split  # the other 15%: 9,000 images
     test: Split  # the official test set: 10,000 images
 
 
@@ -277,7 +277,7 @@ def mnist_splits(val_fraction: float = 0.15, seed: int = 42, limit: int | None =
     """Train / validation / test splits, prepared for the network.
 
     The official training set is split 85/15 with scikit-learn's ``train_test_split(random_state=42)``
-    (59,500 / 10,500); the official test set is kept apart. In quick mode (``NNSCRATCH_QUICK=1``) each
+    (51,000 / 9,000); the official test set is kept apart. In quick mode (``NNSCRATCH_QUICK=1``) each
     split is cut to its first ``limit`` rows (default: 5,000 train, 1,000 validation, 1,000 test).
     """
     from sklearn.model_selection import train_test_split

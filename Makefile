@@ -1,0 +1,40 @@
+# Two commands do all the set-up themselves: `make book` builds the site, `make test` runs the tests.
+# Both create (or reuse) the virtual environment .venv from the pinned requirements and the package.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: book book-all test bench clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make book      build the site into _build/html (executes every chapter; cached)"
+	@echo "make book-all  rebuild the site from scratch, re-executing every notebook"
+	@echo "make test      run the whole test suite (unit tests, notebooks in quick mode, grading, browser)"
+	@echo "make clean     remove _build and the execution cache (keeps .venv)"
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "nnscratch needs Python 3.10+ (3.11 is tested): set PYTHON=python3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(BIN)/pip install --quiet -r requirements.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(BIN)/pip install --quiet --no-deps -e . 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(BIN)/pip check
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build -W -n --keep-going .
+	@echo "Site built: open _build/html/intro.html"
+
+book-all: $(STAMP)
+	rm -rf _build .jupyter_cache
+	$(MAKE) book
+
+test: $(STAMP)
+	NNSCRATCH_QUICK=1 $(BIN)/pytest
+
+clean:
+	rm -rf _build .jupyter_cache
