@@ -36,7 +36,7 @@ INIT_SCALES: dict[str, Callable[[int, int], float]] = {
 
 
 @lru_cache(maxsize=None)
-def _ger(dtype: np.dtype):
+def blas_ger(dtype: np.dtype):
     """BLAS's rank-1 update ``A <- A + alpha * u v^T`` for ``dtype`` (sger for float32, dger for float64)."""
     return get_blas_funcs("ger", dtype=dtype)
 
@@ -50,7 +50,7 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)  # training time of the epoch (evaluation excluded)
-    lr: list[float] = field(default_factory=list)  # learning rate used (None with a custom optimizer)
+    lr: list[float | None] = field(default_factory=list)  # learning rate used (None with a custom optimizer)
 
     @property
     def epochs(self) -> int:
@@ -177,7 +177,7 @@ class Network:
             if W.dtype not in (np.float32, np.float64) or not W.flags.c_contiguous:
                 raise ValueError(f"params['W{l}'] must be a C-contiguous float32 or float64 array for the in-place "
                                  f"update, got {W.dtype.name}; use net.astype(np.float32) to convert the network.")
-            _ger(W.dtype)(-lr, activations[l - 1], delta, a=W.T, overwrite_a=True)  # W -= lr * outer(delta, a_prev)
+            blas_ger(W.dtype)(-lr, activations[l - 1], delta, a=W.T, overwrite_a=True)  # W -= lr * outer(delta, a_prev)
             if self.biases:
                 self.params[f"b{l}"] -= lr * delta
 

@@ -8,11 +8,13 @@ The interface every optimizer follows, so that ``Network.train`` can use any of 
 whatever the rule keeps between steps for that parameter (``None`` at the first step). The network
 keeps one state per parameter key and passes hyper-parameters with ``functools.partial``, e.g.
 ``optimizer=partial(sgd, lr=0.1)``. Momentum, AdaGrad and Adam are built in the exercises.
+
+A learning-rate *schedule* (:func:`step_schedule`) is not an optimizer: it is passed as ``lr``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -21,3 +23,21 @@ def sgd(w: np.ndarray, dw: np.ndarray, state: Any = None, lr: float = 0.1) -> tu
     """Plain gradient descent, ``w <- w - lr * dw``, in place. It keeps no state."""
     w -= lr * dw
     return w, state
+
+
+def step_schedule(rates: Sequence[float], epochs: Sequence[int]) -> Callable[[int], float]:
+    """A learning-rate schedule for ``Network.train(lr=...)``: a function ``epoch (1-based) -> rate``.
+
+    ``rates[0]`` for the first ``epochs[0]`` epochs, ``rates[1]`` for the next ``epochs[1]``, and so
+    on; the last rate for every later epoch. E.g. ``step_schedule([0.1, 0.03, 0.01], [5, 3])`` gives
+    0.1 in epochs 1-5, 0.03 in epochs 6-8 and 0.01 from epoch 9 on.
+    """
+    if len(rates) != len(epochs) + 1 or any(n < 1 for n in epochs):
+        raise ValueError(f"step_schedule needs one more rate than epoch counts (each >= 1), "
+                         f"e.g. ([0.1, 0.01], [5]); got rates={rates!r}, epochs={epochs!r}")
+    ends = np.cumsum(epochs)  # last epoch of each stage
+
+    def rate(epoch: int) -> float:
+        return float(rates[int(np.searchsorted(ends, epoch))])
+
+    return rate

@@ -209,3 +209,16 @@ def test_bad_input_messages():
         net.train(train, val, epochs=1, lr=0.1, optimizer=partial(sgd, lr=0.1))
     with pytest.raises(TypeError, match="must be a Split"):
         net.train((train.x, train.y), val, epochs=1, lr=0.1)
+
+
+def test_sgd_and_step_schedule():
+    from nnscratch.optim import step_schedule
+
+    w = np.ones(3)
+    w2, state = sgd(w, np.array([1.0, 2.0, 3.0]), None, lr=0.5)
+    assert w2 is w and state is None
+    np.testing.assert_allclose(w, [0.5, 0.0, -0.5])
+    rate = step_schedule([0.1, 0.03, 0.01], [5, 3])
+    assert [rate(e) for e in range(1, 11)] == [0.1] * 5 + [0.03] * 3 + [0.01] * 2
+    with pytest.raises(ValueError, match="one more rate"):
+        step_schedule([0.1, 0.01], [5, 3])

@@ -1,0 +1,75 @@
+"""The figures of chapters 2 and 5: they draw what they are given and reject bad input clearly."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from nnscratch.network import History  # noqa: E402
+from nnscratch.plotting import (  # noqa: E402
+    plot_activation_stats,
+    plot_confusion_matrix,
+    plot_learning_curves,
+    plot_misclassified,
+    plot_weight_images,
+)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def history(offset=0.0):
+    return History(train_loss=[0.5, 0.3], train_accuracy=[0.9, 0.95], val_loss=[0.6, 0.4],
+                   val_accuracy=[0.88 + offset, 0.93 + offset], seconds=[1.0, 1.0], lr=[0.1, 0.1])
+
+
+def test_learning_curves_single_run_many_runs_and_keras_names():
+    fig = plot_learning_curves(history())
+    loss_ax, acc_ax = fig.axes
+    assert len(loss_ax.lines) == 2 and len(acc_ax.lines) == 2
+    np.testing.assert_allclose(acc_ax.lines[1].get_ydata(), [88, 93])  # validation, in percent
+    fig = plot_learning_curves({"seed 0": history(), "seed 1": history(0.01)})
+    assert len(fig.axes[1].lines) == 4
+    assert [t.get_text() for t in fig.axes[1].get_legend().get_texts()] == ["seed 0", "seed 1"]
+    fig = plot_learning_curves({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8],
+                                "val_accuracy": [0.4, 0.7]})  # a Keras History.history
+    assert len(fig.axes[0].lines) == 2
+    with pytest.raises(TypeError, match="needs a History"):
+        plot_learning_curves([0.1, 0.2])
+
+
+def test_confusion_matrix_counts():
+    labels = np.array([0, 0, 1, 2, 2, 2])
+    predictions = np.array([0, 1, 1, 2, 2, 0])
+    fig = plot_confusion_matrix(labels, predictions, classes=3)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == ["1", "1", "0", "0", "1", "0", "1", "0", "2"]  # row by row
+    with pytest.raises(ValueError, match="same shape"):
+        plot_confusion_matrix(labels, predictions[:3])
+
+
+def test_misclassified_shows_only_mistakes_most_confident_first():
+    images = np.random.default_rng(0).random((5, 784))
+    labels = np.array([1, 2, 3, 4, 5])
+    predictions = np.array([1, 0, 3, 0, 0])
+    probs = np.full((5, 10), 0.05)
+    probs[1, 0], probs[3, 0], probs[4, 0] = 0.6, 0.9, 0.7
+    fig = plot_misclassified(images, labels, predictions, probs=probs, rows=1, cols=4)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["4→0\n90%", "5→0\n70%", "2→0\n60%"]
+
+
+def test_weight_images_and_activation_stats():
+    fig = plot_weight_images(np.random.default_rng(0).normal(size=(128, 784)), rows=8, cols=16)
+    assert sum(bool(ax.images) for ax in fig.axes) == 128
+    with pytest.raises(ValueError, match="first-layer weight matrix"):
+        plot_weight_images(np.zeros((64, 128)))
+    a = np.array([[0.001, 0.5, 0.999, 0.4]])
+    fig = plot_activation_stats({"demo": [a, a]})
+    assert len(fig.axes) == 2 and "saturated 50%" in fig.axes[0].get_title()
