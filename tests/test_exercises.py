@@ -1,0 +1,294 @@
+"""The exercises and their grading.
+
+- The released exercises are up to date with the solutions (their single source), and hold stubs only.
+- Graded by ``nnscratch.grade`` (quick mode): every solution passes every check, every released
+  exercise fails every check, and every plausible wrong answer in ``tests/wrong_answers/`` fails the
+  check aimed at it, with the expected words, including attempts to fool the grader.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+import sys
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from nnscratch import grade, release
+from nnscratch.released_checks import EXERCISES as RELEASED
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+EXERCISE_NBS = sorted((ROOT / "exercises").glob("*.ipynb"))
+CASES = sorted((ROOT / "tests" / "wrong_answers").glob("*.py"))
+NAMES = [p.stem for p in SOLUTIONS]
+
+
+def test_there_are_five_exercises():
+    assert NAMES == ["01_relu", "02_biases", "03_layer_loops", "04_minibatch", "05_optimizers"]
+    assert [p.stem for p in EXERCISE_NBS] == NAMES
+    assert list(RELEASED) == NAMES
+
+
+# --------------------------------------------------------------------------------------------
+# The release: exercises generated from the solutions
+# --------------------------------------------------------------------------------------------
+
+
+def test_release_is_up_to_date():
+    out_of_date = release.stale(ROOT / "solutions", ROOT / "exercises")
+    assert not out_of_date, ("exercises/ is out of date with solutions/: run `python -m nnscratch.release`:\n"
+                             + "\n".join(out_of_date))
+
+
+def test_release_check_fails_when_a_solution_changes(tmp_path):
+    for path in SOLUTIONS:
+        (tmp_path / path.name).write_text(path.read_text())
+    nb = nbformat.read(tmp_path / "02_biases.ipynb", as_version=4)
+    nb.cells[1].source += "\n\nOne more sentence."
+    nbformat.write(nb, tmp_path / "02_biases.ipynb")
+    run = subprocess.run([sys.executable, "-m", "nnscratch.release", "--check", "--solutions", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and "02_biases.ipynb" in run.stderr and "python -m nnscratch.release" in run.stderr
+    run = subprocess.run([sys.executable, "-m", "nnscratch.release", "--check"], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exercise_holds_stubs_not_solutions(name):
+    solution = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
+    exercise = nbformat.read(ROOT / "exercises" / f"{name}.ipynb", as_version=4)
+    text = "\n".join(c.source for c in exercise.cells)
+    assert release.BEGIN not in text and release.END not in text and release.MD_BEGIN not in text
+    regions = sum(c.source.count(release.BEGIN) for c in solution.cells if c.cell_type == "code")
+    assert regions and text.count("raise NotImplementedError(") == regions
+    code_lines = {line.strip() for c in exercise.cells if c.cell_type == "code" for line in c.source.split("\n")}
+    for cell in solution.cells:  # no line written inside a solution region survives
+        if cell.cell_type == "code" and release.BEGIN in cell.source:
+            body = re.findall(re.escape(release.BEGIN) + r"(.*?)" + re.escape(release.END), cell.source, re.S)
+            for line in "\n".join(body).split("\n"):
+                if len(line.strip()) > 12:
+                    assert line.strip() not in code_lines, f"{name}: solution line leaked into the exercise: {line.strip()}"
+    ids = {c.id for c in exercise.cells}
+    for cell in solution.cells:
+        tags = cell.metadata.get("tags", [])
+        assert (cell.id in ids) == ("solution-only" not in tags)
+    how_to = next(c for c in exercise.cells if c.id == "how-to")
+    assert "tags" not in how_to.metadata and f"python -m nnscratch.grade exercises/{name}.ipynb" in how_to.source
+    assert f"pytest --nbval-lax exercises/{name}.ipynb" in how_to.source
+    assert exercise.cells[1].source.startswith(f"# Exercise {int(name[:2])}:")
+    assert solution.cells[1].source.startswith(f"# Solution {int(name[:2])}:")
+    checks = [c for c in exercise.cells if "check" in c.metadata.get("tags", [])]
+    assert len(checks) >= 3 and all(c.metadata["nnscratch"]["check"] for c in checks)
+    for cell in checks:  # check cells only call the package: no expected values stored in the notebook
+        code = [line for line in cell.source.split("\n") if not line.startswith("#")]
+        assert len(code) == 2 and code[0].startswith("from nnscratch.checks import check_")
+
+
+def test_stub_keeps_signature_and_docstring():
+    source = 'def f(x):\n    """Doc."""\n    y = 1  # hint\n    ### BEGIN SOLUTION\n    return x + y\n    ### END SOLUTION'
+    stub = release.stub_code(source, "test")
+    assert stub == ('def f(x):\n    """Doc."""\n    y = 1  # hint\n    # YOUR CODE HERE\n'
+                    '    raise NotImplementedError("f(): replace this line with your code")')
+    with pytest.raises(release.ReleaseError, match="has no"):
+        release.stub_code("### BEGIN SOLUTION\nx = 1", "test")
+    with pytest.raises(release.ReleaseError, match="without"):
+        release.stub_code("x = 1\n### END SOLUTION", "test")
+    assert release.stub_markdown("Q?\n<!-- BEGIN SOLUTION -->\nA.\n<!-- END SOLUTION -->", "t") == "Q?\n*Your answer here.*"
+
+
+def test_release_refuses_an_exercise_that_shows_glued_numbers(tmp_path):
+    nb = nbformat.read(SOLUTIONS[0], as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("Accuracy {glue:text}`relu_val`.", id="bad"))
+    with pytest.raises(release.ReleaseError, match="glued"):
+        release.make_exercise(nb, SOLUTIONS[0])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_restore_puts_checks_back_in_place(name):
+    """Deleting every check cell (and renewing the cell ids) gives back the released order of checks."""
+    exercise = nbformat.read(ROOT / "exercises" / f"{name}.ipynb", as_version=4)
+    want = [c.id for c in exercise.cells]
+    stripped = copy.deepcopy(exercise)
+    stripped.cells = [c for c in stripped.cells if "check" not in c.metadata.get("tags", [])]
+    restored, checks = grade.restore_checks(stripped, name)
+    assert [c.id for c in restored.cells] == want
+    for cell in stripped.cells:
+        cell.id = uuid.uuid4().hex[:8]
+    restored, checks = grade.restore_checks(stripped, name)
+    order = [c.metadata.get("nnscratch", {}).get("check") or c.cell_type for c in restored.cells]
+    assert order == [c.metadata.get("nnscratch", {}).get("check") or c.cell_type for c in exercise.cells]
+    assert [cid for _, cid in checks] == [c["check"] for c in RELEASED[name]["cells"] if "check" in c]
+
+
+# --------------------------------------------------------------------------------------------
+# Grading: solutions, stubs, wrong answers (one pool of kernels for all of them)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One file of tests/wrong_answers/: a notebook to derive, and what grading it must give."""
+
+    path: Path
+    exercise: str
+    base: str = "solution"
+    fails: list[str] = field(default_factory=list)
+    passes: list[str] = field(default_factory=list)
+    message: str | None = None
+    cell_timeout: float = 120
+    edits: list[tuple[str, str, str]] = field(default_factory=list)  # (action, cell id, code)
+
+
+def parse_case(path: Path) -> Case:
+    header, edits, current = {}, [], None
+    for line in path.read_text().split("\n"):
+        if line.startswith("# %%"):
+            action, _, cid = line[4:].strip().partition(" ")
+            current = [action, cid.strip(), []]
+            edits.append(current)
+        elif current is not None:
+            current[2].append(line)
+        elif m := re.match(r"# ([a-z-]+): (.*)", line):
+            header[m.group(1)] = m.group(2).strip()
+    listed = lambda key: [s.strip() for s in header.get(key, "").split(",") if s.strip()]  # noqa: E731
+    return Case(path, header["exercise"], header.get("base", "solution"), listed("fails"), listed("passes"),
+                header.get("message"), float(header.get("cell-timeout", 120)),
+                [(a, cid, "\n".join(code).strip("\n")) for a, cid, code in edits])
+
+
+def build_case(case: Case, folder: Path) -> Path:
+    nb = nbformat.read(ROOT / f"{case.base}s" / f"{case.exercise}.ipynb", as_version=4)
+    for action, cid, code in case.edits:
+        index = next((i for i, c in enumerate(nb.cells) if c.id == cid), None) if cid else None
+        if cid and index is None:
+            raise AssertionError(f"{case.path.name}: no cell with id {cid!r} in the {case.base} notebook")
+        if action == "replace":
+            nb.cells[index].source = code
+        elif action == "insert-after":
+            nb.cells.insert(index + 1, nbformat.v4.new_code_cell(code))
+        elif action == "delete":
+            del nb.cells[index]
+        elif action == "new-ids":
+            for cell in nb.cells:
+                cell.id = uuid.uuid4().hex[:8]
+        elif action == "drop-metadata":
+            nb.metadata.pop("nnscratch")
+        else:
+            raise AssertionError(f"{case.path.name}: unknown edit {action!r}")
+    path = folder / f"{case.path.stem}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict[str, grade.Report]:
+    """Every solution, released exercise and wrong answer, graded in quick mode, two kernels at a time."""
+    folder = tmp_path_factory.mktemp("graded")
+    jobs: dict[str, tuple[Path, dict]] = {}
+    for kind, paths in (("solution", SOLUTIONS), ("exercise", EXERCISE_NBS)):
+        for path in paths:
+            target = folder / f"{kind}-{path.name}"
+            target.write_text(path.read_text())
+            jobs[f"{kind}:{path.stem}"] = (target, {})
+    for path in CASES:
+        case = parse_case(path)
+        named = case.fails + case.passes
+        # A wrong answer runs only up to the checks it names (the training at the end is not needed).
+        only = None if "all" in named else named
+        jobs[f"case:{path.stem}"] = (build_case(case, folder), {"cell_timeout": case.cell_timeout, "only": only})
+    # The cases with short time limits (endless loops) first, so that they overlap with the others.
+    order = sorted(jobs, key=lambda k: jobs[k][1].get("cell_timeout", 120))
+    settings = [(jobs[k][0], {"cell_timeout": 120, "notebook_timeout": 300, "threads": 1, **jobs[k][1]}) for k in order]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        return dict(zip(order, pool.map(grade._grade_kw, settings)))
+
+
+def _table(report: grade.Report) -> str:
+    return grade.format_reports([report])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solution_passes_every_check(graded, name):
+    report = graded[f"solution:{name}"]
+    assert report.error is None, report.error
+    assert [r.check for r in report.results] == [c["check"] for c in RELEASED[name]["cells"] if "check" in c]
+    assert report.ok, _table(report)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_released_exercise_fails_every_check(graded, name):
+    report = graded[f"exercise:{name}"]
+    assert report.error is None and report.results, report.error
+    assert not any(r.passed for r in report.results), _table(report)
+    for result in report.results:  # each failure explains itself: the stub, not a crash of the grader
+        if not result.check.endswith("training"):
+            assert "raised NotImplementedError" in result.message, _table(report)
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_wrong_answer_fails_the_check_aimed_at_it(graded, path):
+    case = parse_case(path)
+    report = graded[f"case:{path.stem}"]
+    assert report.error is None, report.error
+    results = {r.check: r for r in report.results}
+    fails = list(results) if case.fails == ["all"] else case.fails
+    passes = list(results) if case.passes == ["all"] else case.passes
+    assert fails or passes, f"{path.name} expects nothing"
+    for check in fails:
+        assert check in results, f"{path.name}: no check {check!r} in {list(results)}"
+        assert not results[check].passed, f"{path.name}: check {check} passed but should fail\n{_table(report)}"
+    if case.message:  # the check the wrong answer aims at (the first listed) says what is wrong
+        assert case.message in results[fails[0]].message, (
+            f"{path.name}: the message of {fails[0]} lacks {case.message!r}\n{_table(report)}")
+    for check in passes:
+        assert results[check].passed, f"{path.name}: check {check} should pass\n{_table(report)}"
+
+
+def test_every_check_has_a_wrong_answer_aimed_at_it():
+    aimed = {(c.exercise, check) for c in map(parse_case, CASES) if not c.path.stem.startswith("tamper")
+             for check in c.fails}
+    for name, entry in RELEASED.items():
+        for cell in entry["cells"]:
+            if "check" in cell and not cell["check"].endswith("training"):
+                assert (name, cell["check"]) in aimed, f"no wrong answer in tests/wrong_answers aims at {name}/{cell['check']}"
+
+
+# --------------------------------------------------------------------------------------------
+# The command line and nbval
+# --------------------------------------------------------------------------------------------
+
+
+def test_grade_command_prints_a_table_and_exits_by_the_result(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "nnscratch.grade", "--quick", "--jobs", "2", "solutions/04_minibatch.ipynb",
+         "exercises/04_minibatch.ipynb"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert re.search(r"exercise\s+check\s+result\s+message", run.stdout)
+    assert "score 04_minibatch: 4/4 checks passed (100%)" in run.stdout
+    assert "score 04_minibatch: 0/4 checks passed (0%)" in run.stdout
+    assert "total: 4/8 checks passed (50%) in 2 notebooks" in run.stdout
+    missing = subprocess.run([sys.executable, "-m", "nnscratch.grade", str(tmp_path / "nope.ipynb")],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "no such file" in missing.stdout
+    other = tmp_path / "notes.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), other)
+    unknown = subprocess.run([sys.executable, "-m", "nnscratch.grade", str(other)], capture_output=True, text=True,
+                             timeout=120)
+    assert unknown.returncode == 2 and "cannot tell which exercise" in unknown.stdout
+
+
+def test_nbval_runs_the_checks_of_an_exercise():
+    """`pytest --nbval-lax exercises/NN.ipynb` grades it too: with the stubs, every check cell fails."""
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "-c", "/dev/null",
+         "exercises/01_relu.ipynb"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert run.stdout.count("CheckFailed") >= 4 and "NotImplementedError" in run.stdout, run.stdout[-3000:]
