@@ -101,3 +101,12 @@ def test_nbval_fails_when_a_cell_raises(tmp_path):
         capture_output=True, text=True, timeout=300,
     )
     assert run.returncode == 1 and "1 failed, 1 passed" in run.stdout, run.stdout[-2000:]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_runs_without_the_book_toolchain(path):
+    """Colab has no MyST-NB: notebooks glue with nnscratch.notebook.glue, which writes the same output."""
+    for i, cell in enumerate(cells(path)):
+        assert not re.search(r"^\s*(from|import) myst_nb", source(cell), re.M), (
+            f"{path.name}: cell {i} imports myst_nb, which Colab lacks; use `from nnscratch.notebook import glue`"
+        )
