@@ -186,9 +186,13 @@ class Result:
     bound: str = ""
 
     @property
+    def timed(self) -> list[float]:
+        """The epochs that count: all but the warm-up."""
+        return self.seconds[1:] or self.seconds
+
+    @property
     def median(self) -> float:
-        timed = self.seconds[1:] or self.seconds
-        return statistics.median(timed)
+        return statistics.median(self.timed)
 
 
 class Runner:
@@ -330,10 +334,13 @@ def _run(quick: bool, epochs: int | None, lr: float, seed: int, out: Callable[[s
 
     out(f"Benchmark: 784-128-64-10 sigmoid network, float32, {n:,} training / {len(data.val):,} validation "
         f"images; same initial weights (Network(seed={seed})); plain SGD. {os.cpu_count()} CPUs, "
-        f"load average {load_before:.1f} before, {load_after:.1f} after.")
+        f"load average {load_before:.1f} before, {load_after:.1f} after (this run included).")
     from threadpoolctl import threadpool_info
 
     blas_threads = max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"), default="?")
+    if load_before > 0.5 * (os.cpu_count() or 1):  # "after" includes this run's own threads
+        out(f"WARNING: the machine was busy (load average {load_before:.1f} on {os.cpu_count()} CPUs before the "
+            f"run): multi-threaded timings can be several times too slow; rerun when idle, or with --threads 1.")
     out(f"NumPy {np.__version__} ({blas_threads} BLAS threads), PyTorch {torch.__version__} "
         f"({torch.get_num_threads()} threads), Keras {keras_net.keras.__version__} "
         f"(TensorFlow {keras_net.tf.__version__}).")
@@ -341,17 +348,17 @@ def _run(quick: bool, epochs: int | None, lr: float, seed: int, out: Callable[[s
         f"Arithmetic bound of an epoch: {flops_per_image(sizes):,} FLOP/image x {n:,} = "
         f"{flop_epoch / 1e9:.1f} GFLOP -> {bound:.3f} s.")
     out("")
-    header = (f"{'implementation':<26} {'batch':>5} {'lr':>18} {'s/epoch':>8} {'epochs':>6} {'val acc':>8} "
+    header = (f"{'implementation':<26} {'batch':>5} {'lr':>18} {'s/epoch':>8} {'min':>7} {'epochs':>6} {'val acc':>8} "
               f"{'+RSS MB':>8}  what bounds it")
     out(header)
     out("-" * len(header))
     for r in results.values():
         mem = f"{max(r.memory):8.1f}" if r.memory else f"{'n/a':>8}"
-        out(f"{r.name:<26} {r.batch:>5} {r.lr:>18} {r.median:>8.3f} {len(r.seconds):>6} {r.val_accuracy:>8.4f} "
-            f"{mem}  {r.bound}")
+        out(f"{r.name:<26} {r.batch:>5} {r.lr:>18} {r.median:>8.3f} {min(r.timed):>7.3f} {len(r.seconds):>6} "
+            f"{r.val_accuracy:>8.4f} {mem}  {r.bound}")
     out("-" * len(header))
-    out("s/epoch: median training time per epoch (the first epoch, a warm-up, is not counted; evaluation is not "
-        "timed). val acc: after the last epoch.")
+    out("s/epoch, min: median and fastest training time per epoch (the first epoch, a warm-up, is not counted; "
+        "evaluation is not timed). val acc: after the last epoch.")
     out("+RSS MB: peak resident memory during the training loops above the process's RSS just before the call "
         "(sampled every 2 ms; includes temporaries, framework caches and any copy of the data; not the dataset "
         "already loaded).")
