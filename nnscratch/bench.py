@@ -118,6 +118,32 @@ def gemm_epoch_torch(sizes: Sequence[int], n_images: int, batch: int, repeat: in
     return min(_timed(many) for _ in range(repeat)) / steps * (n_images / batch)
 
 
+def cpu_busy(seconds: float = 1.0) -> float | None:
+    """Share of all CPUs that *other* programs kept busy during ``seconds`` (Linux ``/proc/stat``).
+
+    0 on an idle machine, 1 when every core is taken. The CPU time of this process in the same
+    interval (e.g. BLAS threads still spinning after the last product) is subtracted. None where
+    ``/proc/stat`` does not exist.
+    """
+    def read() -> tuple[int, int, float]:
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+        own = os.times()
+        return sum(values), idle, own.user + own.system
+
+    try:
+        total0, idle0, own0 = read()
+        time.sleep(seconds)
+        total1, idle1, own1 = read()
+    except OSError:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = max(total1 - total0, 1)
+    busy = (total - (idle1 - idle0)) - (own1 - own0) * ticks
+    return min(max(busy / total, 0.0), 1.0)
+
+
 # ----------------------------------------------------------------------------------------------
 # Memory: resident set size sampled by a background thread
 # ----------------------------------------------------------------------------------------------
@@ -303,7 +329,7 @@ def _run(quick: bool, epochs: int | None, lr: float, seed: int, out: Callable[[s
     n = len(data.train)
     sizes = (784, 128, 64, 10)
     params = Network(sizes, seed=seed).params
-    load_before = os.getloadavg()[0]
+    busy_before = cpu_busy()
     rate = gemm_rate()
     flop_epoch = flops_per_image(sizes) * n
     bound = flop_epoch / rate
@@ -324,7 +350,7 @@ def _run(quick: bool, epochs: int | None, lr: float, seed: int, out: Callable[[s
                                    keras_result)}
     gemm_np = gemm_epoch_numpy(sizes, n, BATCH)
     gemm_t = gemm_epoch_torch(sizes, n, BATCH)
-    load_after = os.getloadavg()[0]
+    busy_after = cpu_busy()
 
     per_sample.result.bound = "Python/NumPy calls per image (see nnscratch.bench_sgd)"
     minibatch.result.bound = f"GEMMs {gemm_np / minibatch.result.median:.0%}, rest elementwise + calls"
@@ -332,17 +358,18 @@ def _run(quick: bool, epochs: int | None, lr: float, seed: int, out: Callable[[s
     torch_loader.result.bound = "as above + collating 64 single rows per batch"
     keras_result.bound = "per-step tf.function + tf.data dispatch"
 
+    busy = "n/a" if busy_before is None else f"{busy_before:.0%} before, {busy_after:.0%} after"
     out(f"Benchmark: 784-128-64-10 sigmoid network, float32, {n:,} training / {len(data.val):,} validation "
-        f"images; same initial weights (Network(seed={seed})); plain SGD. {os.cpu_count()} CPUs, "
-        f"load average {load_before:.1f} before, {load_after:.1f} after (this run included).")
+        f"images; same initial weights (Network(seed={seed})); plain SGD. {os.cpu_count()} CPUs, kept busy "
+        f"by other programs: {busy}.")
     from threadpoolctl import threadpool_info
 
     blas_threads = max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"), default="?")
-    if load_before > 0.5 * (os.cpu_count() or 1):  # "after" includes this run's own threads
-        out(f"WARNING: the machine was busy (load average {load_before:.1f} on {os.cpu_count()} CPUs before the "
-            f"run): multi-threaded timings can be several times too slow; rerun when idle, or with --threads 1.")
-    out(f"NumPy {np.__version__} ({blas_threads} BLAS threads), PyTorch {torch.__version__} "
-        f"({torch.get_num_threads()} threads), Keras {keras_net.keras.__version__} "
+    if busy_before is not None and max(busy_before, busy_after) > 0.25:
+        out("WARNING: other programs kept the CPUs busy: multi-threaded timings can be several times too slow. "
+            "Rerun on an idle machine, or with --threads 1.")
+    out(f"NumPy {np.__version__} (BLAS threads: {blas_threads}), PyTorch {torch.__version__} "
+        f"(threads: {torch.get_num_threads()}), Keras {keras_net.keras.__version__} "
         f"(TensorFlow {keras_net.tf.__version__}).")
     out(f"GEMM rate of NumPy here (float32 {1024}x{1024}, best of 10): {rate / 1e9:.0f} GFLOP/s. "
         f"Arithmetic bound of an epoch: {flops_per_image(sizes):,} FLOP/image x {n:,} = "
