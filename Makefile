@@ -13,13 +13,14 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: book book-all test bench clean help
+.PHONY: book book-all test lab bench clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book      build the site into _build/html (executes every chapter; cached)"
 	@echo "make book-all  rebuild the site from scratch, re-executing every notebook"
 	@echo "make test      run the whole test suite (unit tests, notebooks in quick mode, grading, browser)"
+	@echo "make lab       open the course in JupyterLab (the same environment; Ctrl-C to stop)"
 	@echo "make clean     remove _build and the execution cache (keeps .venv)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -39,8 +40,21 @@ book-all: $(STAMP)
 	rm -rf _build .jupyter_cache
 	$(MAKE) book
 
-test: $(STAMP)
+# MathJax 3 for the site's browser test (tests/test_site.py serves it in place of the CDN, offline),
+# from npm, once per machine. Without npm the maths check is skipped (it fails in CI).
+MATHJAX_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/nnscratch/mathjax
+MATHJAX := $(MATHJAX_DIR)/node_modules/mathjax/es5/tex-mml-chtml.js
+$(MATHJAX):
+	npm install --prefix "$(MATHJAX_DIR)" --no-save --no-audit --no-fund --loglevel=error mathjax@3.2.2
+
+test: $(STAMP) $(if $(shell command -v npm),$(MATHJAX))
 	NNSCRATCH_QUICK=1 $(BIN)/pytest
+
+# The notebooks as a learner runs them: JupyterLab from .venv (with jupyterlab-myst, so admonitions,
+# maths and {eval} numbers render), opened on chapter 1, the course's folders in its file browser.
+# LAB_ARGS passes more options, e.g. `make lab LAB_ARGS="--no-browser --port 8888"`.
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/chapters/01_data.ipynb $(LAB_ARGS)
 
 clean:
 	rm -rf _build .jupyter_cache
