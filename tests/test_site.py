@@ -4,8 +4,11 @@ Debian's Chromium (``/usr/bin/chromium``), driven by Playwright, over ``_build/h
 127.0.0.1. One browser, one context, each page visited once (its findings are cached and every test
 below reads them). A full-page screenshot of each page goes to ``_build/screenshots/<page>.png``.
 
-Requests to other hosts (MathJax from its CDN) get an empty answer: the test is offline and does not
-depend on a CDN, and the hosts a page may contact are listed in ``EXTERNAL_HOSTS``.
+Requests to other hosts get an empty answer: the test is offline and does not depend on a CDN, and
+the hosts a page may contact are listed in ``EXTERNAL_HOSTS``. MathJax, which pages load from its
+CDN, is served from a local copy of its npm package instead (``make test`` installs it with npm,
+see ``mathjax_folder``), so that the maths is typeset as a reader sees it, and checked: no MathJax
+error, no formula left as raw TeX, on every page. Code and output blocks must not scroll sideways.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ KNOWN_HARMLESS = {
 }
 # The only other hosts a page may contact (answered with an empty body here): MathJax's CDN.
 EXTERNAL_HOSTS = {"cdn.jsdelivr.net"}
+# The MathJax the pages ask for (Sphinx's default), and where its files are in the npm package.
+MATHJAX_URL = re.compile(r"^https://cdn\.jsdelivr\.net/npm/mathjax@3/(es5/.+)$")
 IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|svg|webp)$", re.I)
 # A figure shown below this share of the width it was drawn at has text too small to read.
 MIN_SCALE = 0.6
@@ -101,6 +106,19 @@ def launch_urls(page: str) -> dict[str, str]:
     }
 
 
+def mathjax_folder() -> Path:
+    """The local copy of MathJax 3 (the npm package ``mathjax``): ``$NNSCRATCH_MATHJAX``, or where
+    ``make test`` installs it, ``${XDG_CACHE_HOME:-~/.cache}/nnscratch/mathjax/node_modules/mathjax``."""
+    if os.environ.get("NNSCRATCH_MATHJAX"):
+        return Path(os.environ["NNSCRATCH_MATHJAX"])
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "nnscratch" / "mathjax" / "node_modules" / "mathjax"
+
+
+MATHJAX = mathjax_folder()
+HAVE_MATHJAX = (MATHJAX / "es5" / "tex-mml-chtml.js").is_file()
+
+
 def skip_or_fail(reason: str) -> None:
     """In CI a missing prerequisite is a failure; on a learner's machine the browser test is skipped."""
     if IN_CI:
@@ -145,6 +163,8 @@ class Visit:
     links: list[str] = field(default_factory=list)       # absolute hrefs of every <a>
     launch: dict[str, str] = field(default_factory=dict)  # visible launch-menu entry text -> href
     downloads: list[str] = field(default_factory=list)   # absolute hrefs of the download menu's source files
+    maths: dict = field(default_factory=dict)            # {formulas, typeset, errors, raw}: see MATHS
+    clipped: list[str] = field(default_factory=list)     # code or output blocks wider than the column
 
 
 class Site:
@@ -184,6 +204,10 @@ class Site:
             return
         if self._current is not None:
             self._current.external.add(urlsplit(url).hostname or url)
+        local = MATHJAX_URL.match(url)
+        if local and HAVE_MATHJAX and (MATHJAX / local.group(1)).is_file():
+            route.fulfill(status=200, path=str(MATHJAX / local.group(1)))
+            return
         route.fulfill(status=200, body="", content_type="application/javascript")
 
     def visit(self, page: str) -> Visit:
@@ -193,6 +217,11 @@ class Site:
         response = self.page.goto(f"{self.base}{page}.html", wait_until="load")
         visit.status = response.status if response else 0
         self.page.wait_for_load_state("networkidle")
+        if HAVE_MATHJAX and self.page.evaluate("() => !!document.querySelector('.math')"):
+            self.page.wait_for_function("() => window.MathJax?.startup?.promise", timeout=30000)
+            self.page.evaluate("() => MathJax.startup.promise")  # typesetting done
+        visit.maths = self.page.evaluate(MATHS)
+        visit.clipped = self.page.evaluate(CLIPPED)
         # Images: wait until each has loaded or failed, then read what the reader would see.
         visit.images = self.page.evaluate("""async () => {
             const imgs = [...document.images];
@@ -246,6 +275,35 @@ class Site:
                 parser.feed(reply.read().decode("utf-8"))
             self._ids[url] = parser.ids
         return self._ids[url]
+
+
+# What became of the page's maths: formulas (Sphinx's .math elements) typeset by MathJax or not,
+# MathJax's error boxes, and TeX left in the text outside formulas and code.
+MATHS = r"""() => {
+    const article = document.querySelector('article.bd-article');
+    if (!article) return {formulas: 0, typeset: 0, errors: [], raw: []};
+    const formulas = [...article.querySelectorAll('.math')];
+    const errors = [...article.querySelectorAll('mjx-merror')]
+        .map(e => e.getAttribute('data-mjx-error') || e.textContent);
+    const raw = [];
+    const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT, {acceptNode: node =>
+        node.parentElement.closest('pre, code, script, style, .math, mjx-container, .output')
+            ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+    while (walker.nextNode()) {
+        const found = walker.currentNode.textContent.match(/\$[^$\s][^$]*\$|\\[a-zA-Z]{2,}|\\[()\[\]]/);
+        if (found) raw.push(found[0].slice(0, 60));
+    }
+    return {formulas: formulas.length, errors, raw,
+            typeset: formulas.filter(m => m.querySelector('mjx-container')).length,
+            untypeset: formulas.filter(m => !m.querySelector('mjx-container'))
+                .map(m => m.textContent.trim().slice(0, 60)),
+            version: window.MathJax?.version ?? null};
+}"""
+# Code cells and outputs that scroll sideways at this width: their right end is cut off.
+CLIPPED = r"""() => [...document.querySelectorAll('article.bd-article div.highlight pre')]
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => `${pre.scrollWidth} > ${pre.clientWidth} px: ` +
+         pre.innerText.split('\n').reduce((a, b) => b.length > a.length ? b : a, '').slice(0, 90))"""
 
 
 def stale_pages() -> list[str]:
@@ -466,6 +524,28 @@ def test_page_downloads_as_its_source(site, page):
         assert 'find_spec("nnscratch")' in nb.cells[0].source, f"{wanted[0]}: the first cell is not the set-up cell"
     else:
         assert body == source.read_text(), f"{wanted[0]} is not {source.relative_to(ROOT)}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_maths_is_typeset_without_errors(site, page):
+    """Every formula typeset by MathJax (a local copy of the version the page asks for)."""
+    if not HAVE_MATHJAX:
+        skip_or_fail(f"no local MathJax in {MATHJAX}: `make test` installs it (npm install "
+                     "mathjax@3), or set NNSCRATCH_MATHJAX to a copy of the npm package")
+    maths = site.visit(page).maths
+    assert not maths["errors"], f"{page}.html: MathJax errors: {maths['errors']}"
+    assert not maths.get("untypeset"), (
+        f"{page}.html: {len(maths['untypeset'])} of {maths['formulas']} formulas left as TeX "
+        f"(MathJax {maths.get('version')}): {maths['untypeset'][:5]}")
+    assert not maths["raw"], f"{page}.html: TeX in the text, outside any formula: {maths['raw'][:5]}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_code_or_output_is_clipped(site, page):
+    """At 1280 px no code cell or printed output needs a sideways scroll (its end would be hidden)."""
+    clipped = site.visit(page).clipped
+    assert not clipped, (f"{page}.html: blocks wider than the content column (keep code lines <= 79 "
+                         "characters and printed tables narrower):\n" + "\n".join(clipped))
 
 
 def test_search_finds_backpropagation(site):
