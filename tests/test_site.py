@@ -165,6 +165,8 @@ class Visit:
     downloads: list[str] = field(default_factory=list)   # absolute hrefs of the download menu's source files
     maths: dict = field(default_factory=dict)            # {formulas, typeset, errors, raw}: see MATHS
     clipped: list[str] = field(default_factory=list)     # code or output blocks wider than the column
+    figures: list[dict] = field(default_factory=list)    # {id, images, number} of each <figure>
+    stray: list[str] = field(default_factory=list)       # text outputs a figure cell should not show
 
 
 class Site:
@@ -222,6 +224,12 @@ class Site:
             self.page.evaluate("() => MathJax.startup.promise")  # typesetting done
         visit.maths = self.page.evaluate(MATHS)
         visit.clipped = self.page.evaluate(CLIPPED)
+        visit.figures = self.page.eval_on_selector_all("article.bd-article figure", """figures =>
+            figures.map(f => ({id: f.id, images: f.querySelectorAll('img').length,
+                               number: f.querySelector('.caption-number')?.innerText.trim() ?? null}))""")
+        visit.stray = self.page.eval_on_selector_all(
+            "article.bd-article .cell_output pre",
+            r"pres => pres.map(p => p.innerText).filter(t => /<Figure size|<matplotlib\./.test(t))")
         # Images: wait until each has loaded or failed, then read what the reader would see.
         visit.images = self.page.evaluate("""async () => {
             const imgs = [...document.images];
@@ -415,8 +423,8 @@ def test_image_check_catches_missing_alt_and_broken_images():
 def test_every_image_loaded_and_has_alt_text(site, page):
     problems = image_problems(site.visit(page).images)
     assert not problems, (
-        f"{page}: " + "; ".join(problems) + ". Figures from cells: place them with {glue:figure} and :alt:, or give "
-        'the cell metadata {"mystnb": {"image": {"alt": "..."}}}; Markdown images: ![description](path).')
+        f"{page}: " + "; ".join(problems) + '. Figures from cells: give the cell the metadata {"mystnb": {"image": '
+        '{"alt": "..."}}} (CONTRIBUTING.md); Markdown images: ![description](path).')
 
 
 def figure_problems(images: list[dict]) -> list[str]:
@@ -455,8 +463,8 @@ def test_figure_check_catches_missing_captions_and_bad_sizes():
 def test_figures_have_captions_and_a_readable_size(site, page):
     problems = figure_problems(site.visit(page).images)
     assert not problems, (
-        f"{page}: " + "; ".join(problems) + ". Give each figure a caption with {glue:figure} (the text under the "
-        'directive) or cell metadata {"mystnb": {"figure": {"caption": "...", "name": "fig-..."}}}; draw figures '
+        f"{page}: " + "; ".join(problems) + '. Give each figure cell the metadata {"mystnb": {"figure": '
+        '{"caption": "...", "name": "fig-..."}}} (CONTRIBUTING.md); draw figures '
         f"at most {MAX_FIGURE_INCHES} inches wide at matplotlib's default 100 dpi.")
 
 
@@ -546,6 +554,34 @@ def test_no_code_or_output_is_clipped(site, page):
     clipped = site.visit(page).clipped
     assert not clipped, (f"{page}.html: blocks wider than the content column (keep code lines <= 79 "
                          "characters and printed tables narrower):\n" + "\n".join(clipped))
+
+
+def notebook_figures(page: str) -> list[str]:
+    """The names of the figures a notebook's cells make (``metadata.mystnb.figure.name``)."""
+    source = source_of(page)
+    if source.suffix != ".ipynb" or page.startswith("exercises/"):  # exercises are not executed
+        return []
+    cells = json.loads(source.read_text())["cells"]
+    return [c["metadata"]["mystnb"]["figure"]["name"] for c in cells
+            if c["cell_type"] == "code" and "figure" in c.get("metadata", {}).get("mystnb", {})]
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES)
+def test_each_figure_shows_once_numbered_under_its_name(site, page):
+    """A figure cell's output is one numbered figure whose id is its name, so a link or a {numref}
+    to the name resolves; no cell shows a figure's text stand-in (``<Figure size ...>``)."""
+    visit = site.visit(page)
+    shown = {f["id"]: f for f in visit.figures}
+    for name in notebook_figures(page):
+        figure = shown.get(name)
+        assert figure, f"{page}.html: no figure with id {name!r} (cell metadata mystnb.figure.name)"
+        assert figure["images"] == 1, f"{page}.html: figure {name} holds {figure['images']} images"
+        assert re.match(r"^Fig\. \d+(\.\d+)*\s*$", figure["number"] or ""), (
+            f"{page}.html: figure {name} is not numbered ({figure['number']!r})")
+    figure_ids = [f["id"] for f in visit.figures if f["id"].startswith("fig-")]
+    assert sorted(figure_ids) == sorted(notebook_figures(page)), (
+        f"{page}.html: figures {figure_ids}, cells name {notebook_figures(page)} (one figure per cell)")
+    assert not visit.stray, f"{page}.html: a cell shows a figure as text: {visit.stray}"
 
 
 def test_search_finds_backpropagation(site):
