@@ -10,6 +10,7 @@ Besides "no cell raises", it checks what the cells show, in every front end:
 
 - a figure cell (``metadata.mystnb.figure``) has exactly one output, its image: no stray
   ``<Figure size ...>`` or ``[<matplotlib...>]`` text, and no figure outside a figure cell;
+- no printed line is longer than 79 characters (the site cuts it off);
 - nothing is written to stderr (the site's build fails on it);
 - every number the prose cites with {eval}`name` is a ``str`` or ``int`` that renders the same in
   MyST-NB and jupyterlab-myst, and appears in an output above it, where a Colab reader, who sees
@@ -36,6 +37,8 @@ NOTEBOOKS = [*sorted((ROOT / "chapters").glob("*.ipynb")),
              *sorted((ROOT / "solutions").glob("*.ipynb"))]
 EVAL = re.compile(r"\{eval\}`([^`]*)`")
 STRAY = re.compile(r"^(<Figure size|\[?<matplotlib\.|<matplotlib\.)")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+MAX_LINE = 79  # printed lines too: longer ones are cut off on the site (1280 px) and wrap elsewhere
 PROBE = "nnscratch-probe"
 CELL_TIMEOUT = 900  # seconds; quick mode runs a chapter in well under a minute when the machine is free
 
@@ -150,6 +153,10 @@ def problems_of(nb: nbformat.NotebookNode, site: Path) -> list[str]:
             elif "image/png" not in output.get("data", {}) and STRAY.match(text.strip()):
                 problems.append(f"{index} shows {text.strip()[:60]!r}: end a plotting cell with "
                                 "an assignment or `;`")
+            wide = [line for line in ANSI.sub("", text).split("\n") if len(line) > MAX_LINE]
+            if wide and output["output_type"] != "error":
+                problems.append(f"{index} prints {len(wide)} lines longer than {MAX_LINE} "
+                                f"characters, e.g. {wide[0][:90]!r}")
             shown += text + "\n"
     return problems
 
@@ -209,6 +216,7 @@ def test_the_checks_catch_what_a_learner_should_not_see(tmp_path):
         "shows '<Figure size 640x480": executed(code(out("display_data", data={
             "text/plain": "<Figure size 640x480 with 1 Axes>"}))),
         "writes to stderr": executed(code(out("stream", name="stderr", text="Warning\n"))),
+        "longer than 79": executed(code(out("stream", name="stdout", text="x" * 80 + "\n"))),
         "is a float": probe(executed(code(printed), text), ["float", "0.975"]),
         "is not in any output above": probe(executed(code(), text), ["str", "97.50%"]),
         "holds quotes": probe(executed(code(printed), text), ["str", "it's \"x\""]),

@@ -308,7 +308,7 @@ MATHS = r"""() => {
             version: window.MathJax?.version ?? null};
 }"""
 # Code cells and outputs that scroll sideways at this width: their right end is cut off.
-CLIPPED = r"""() => [...document.querySelectorAll('article.bd-article div.highlight pre')]
+CLIPPED = r"""() => [...document.querySelectorAll('article.bd-article pre')]
     .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
     .map(pre => `${pre.scrollWidth} > ${pre.clientWidth} px: ` +
          pre.innerText.split('\n').reduce((a, b) => b.length > a.length ? b : a, '').slice(0, 90))"""
