@@ -26,7 +26,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from nnscratch.data import mnist_splits
-from nnscratch.network import Network, blas_ger
+from nnscratch.fast import blas_ger, sgd_step
+from nnscratch.network import Network
 from nnscratch.optim import step_schedule
 
 TUTORIAL_IMAGES = 59_500  # images per epoch in the original tutorial
@@ -53,10 +54,10 @@ def speed_breakdown(x: np.ndarray, y: np.ndarray, repeat: int = 5) -> list[tuple
     rows = []
     net = Network(seed=0)
     rows.append(("sgd_step, BLAS with its default threads",
-                 per_image(lambda i: net.sgd_step(x[i], y[i], 0.01), n, repeat)))
+                 per_image(lambda i: sgd_step(net, x[i], y[i], 0.01), n, repeat)))
     with threadpool_limits(limits=1, user_api="blas"):
         rows.append(("sgd_step, 1 BLAS thread (as in Network.train)",
-                     per_image(lambda i: net.sgd_step(x[i], y[i], 0.01), n, repeat)))
+                     per_image(lambda i: sgd_step(net, x[i], y[i], 0.01), n, repeat)))
 
         def straightforward(i):  # the same maths with W -= lr * np.outer(delta, a_prev)
             activations, zs = net.forward(x[i])
@@ -67,7 +68,7 @@ def speed_breakdown(x: np.ndarray, y: np.ndarray, repeat: int = 5) -> list[tuple
         tiny = Network((1, 1, 1, 1), seed=0)
         x1, y1 = np.ones((n, 1), np.float32), np.ones((n, 1), np.float32)
         rows.append(("  Python + NumPy call overhead: sgd_step on a 1-1-1-1 net",
-                     per_image(lambda i: tiny.sgd_step(x1[i], y1[i], 0.01), n, repeat)))
+                     per_image(lambda i: sgd_step(tiny, x1[i], y1[i], 0.01), n, repeat)))
         W1, W2, W3 = (net.params[k] for k in ("W1", "W2", "W3"))
         a1, a2, d1, d2, d3 = (np.full(m, 0.5, np.float32) for m in (128, 64, 128, 64, 10))
         ger = blas_ger(W1.dtype)
