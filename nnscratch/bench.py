@@ -255,7 +255,7 @@ def numpy_runner(name, data, params, lr, batch, sampler) -> Runner:
 def torch_runner(name, data, params, lr, batch, loader, sampler) -> Runner:
     import torch
 
-    from nnscratch import torch_net
+    from nnscratch.frameworks import torch_net
 
     torch.manual_seed(0)
     model = torch_net.load_params(torch_net.TorchNet(), params)
@@ -270,7 +270,7 @@ def torch_runner(name, data, params, lr, batch, loader, sampler) -> Runner:
 
 def run_keras(data, params, lr, batch, epochs, sampler) -> Result:
     """Keras in one ``fit`` call (a call per epoch would rebuild its input pipeline every time)."""
-    from nnscratch import keras_net
+    from nnscratch.frameworks import keras_net
 
     model = keras_net.load_params(keras_net.build_model(), params)
     timer = keras_net.EpochTimer()
@@ -300,7 +300,7 @@ def run(quick: bool = False, epochs: int | None = None, lr: float = LR, seed: in
     import torch  # imported before timing and before the memory baseline
     from threadpoolctl import threadpool_limits
 
-    from nnscratch import keras_net  # imports TensorFlow, quietly
+    from nnscratch.frameworks import keras_net  # imports TensorFlow, quietly
 
     if threads is None:
         return _run(quick, epochs, lr, seed, out)
@@ -320,7 +320,7 @@ def run(quick: bool = False, epochs: int | None = None, lr: float = LR, seed: in
 def _run(quick: bool, epochs: int | None, lr: float, seed: int, out: Callable[[str], None]) -> dict[str, Result]:
     import torch
 
-    from nnscratch import keras_net
+    from nnscratch.frameworks import keras_net
     from nnscratch.bench_sgd import SCHEDULE
     from nnscratch.optim import step_schedule
 

@@ -1,6 +1,6 @@
 """NumPy, PyTorch and Keras compute the same network: forward pass, gradients, one SGD step, a short run.
 
-The three are loaded with the same weights (``nnscratch.compare.three_nets``) and compared in float64,
+The three are loaded with the same weights (``nnscratch.frameworks.compare.three_nets``) and compared in float64,
 where the only differences left are the order of floating-point sums (about 1e-16). The tolerance
 is 1e-6; the last tests show that a real mistake (a Keras kernel filled without transposing, a
 different learning rate) lands far outside it.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnscratch import compare, keras_net, torch_net  # nnscratch first: quiet TensorFlow
+from nnscratch.frameworks import compare, keras_net, torch_net  # nnscratch first: quiet TF
 from nnscratch.network import Network
 
 TOL = 1e-6

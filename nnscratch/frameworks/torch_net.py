@@ -6,7 +6,7 @@ biases unless asked for, and a softmax output. As is usual in PyTorch, the modul
 ``torch.softmax(logits, dim=1)`` gives the probabilities our NumPy ``forward`` returns.
 
 Layout: ``nn.Linear(n_in, n_out).weight`` is ``(n_out, n_in)``, exactly like our ``W_l``, so weights
-copy across unchanged (Keras is the one that transposes; see :mod:`nnscratch.keras_net`).
+copy across unchanged (Keras is the one that transposes; see :mod:`nnscratch.frameworks.keras_net`).
 
 This module imports torch; ``import nnscratch`` does not import it.
 """
@@ -22,7 +22,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from nnscratch.data import Split
-from nnscratch.network import History
+from nnscratch.history import History
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -158,7 +158,7 @@ def fit(model: nn.Module, train: Split, val: Split, epochs: int, lr: float, batc
             you will see everywhere; its default collate function stacks ``batch_size`` single rows).
 
     Returns:
-        A :class:`nnscratch.network.History`; ``seconds`` is training time only, evaluation excluded.
+        A :class:`nnscratch.history.History`; ``seconds`` is training time only, evaluation excluded.
     """
     if loader not in ("index", "dataloader"):
         raise ValueError(f"loader must be 'index' or 'dataloader', got {loader!r}")
@@ -181,14 +181,9 @@ def fit(model: nn.Module, train: Split, val: Split, epochs: int, lr: float, batc
             loss = loss_fn(model(x), labels)
             loss.backward()
             optimizer.step()
-        history.seconds.append(time.perf_counter() - start)
-        history.lr.append(lr)
+        seconds = time.perf_counter() - start
         model.eval()
-        for name, split in (("train", train), ("val", val)):
-            split_loss, split_accuracy = evaluate(model, split)
-            getattr(history, f"{name}_loss").append(split_loss)
-            getattr(history, f"{name}_accuracy").append(split_accuracy)
+        history.record(seconds, lr, evaluate(model, train), evaluate(model, val))
         if verbose:
-            print(f"epoch {epoch:2d}/{epochs}  train loss {history.train_loss[-1]:.4f}  "
-                  f"val acc {history.val_accuracy[-1]:.4f}  {history.seconds[-1]:.2f} s", flush=True)
+            print(history.line(epochs, show_lr=False), flush=True)
     return history

@@ -27,7 +27,7 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from nnscratch.data import Split  # noqa: E402
-from nnscratch.network import History  # noqa: E402
+from nnscratch.history import History  # noqa: E402
 
 
 def build_model(sizes: Sequence[int] = (784, 128, 64, 10), biases: bool = False, dtype: str = "float32",
@@ -165,7 +165,7 @@ def fit(model: keras.Model, train: Split, val: Split, epochs: int, lr: float, ba
     """Compile with :func:`compile_model` and train with ``model.fit`` (Keras shuffles every epoch).
 
     Returns:
-        A :class:`nnscratch.network.History` built from Keras's history; ``seconds`` is training time
+        A :class:`nnscratch.history.History` built from Keras's history; ``seconds`` is training time
         only (from :class:`EpochTimer`, or ``timer`` if given), validation excluded. Unlike the NumPy
         network's, ``train_loss`` / ``train_accuracy`` are Keras's running means over each epoch's batches.
     """
@@ -179,14 +179,7 @@ def fit(model: keras.Model, train: Split, val: Split, epochs: int, lr: float, ba
                       val_loss=logs["val_loss"], val_accuracy=logs["val_categorical_accuracy"],
                       seconds=timer.seconds, lr=[lr] * epochs)
     if verbose:
-        for e in range(epochs):
-            print(f"epoch {e + 1:2d}/{epochs}  train loss {history.train_loss[e]:.4f}  "
-                  f"val acc {history.val_accuracy[e]:.4f}  {history.seconds[e]:.2f} s")
+        for e in range(1, epochs + 1):
+            print(history.line(epochs, e, show_lr=False))
     return history
 
-
-def evaluate(model: keras.Model, split: Split) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy on ``split`` (the model need not be compiled)."""
-    out = model.predict(split.x, batch_size=1024, verbose=0)  # (N, 10)
-    loss = float(loss_for(model)(split.y, out))
-    return loss, float(np.mean(out.argmax(axis=1) == split.labels))

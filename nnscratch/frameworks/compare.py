@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnscratch import keras_net, torch_net
+from nnscratch.frameworks import keras_net, torch_net
 from nnscratch.losses import cross_entropy
 from nnscratch.network import Network
 from nnscratch.optim import sgd
