@@ -13,13 +13,16 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: book book-all test bench clean help
+.PHONY: book book-all test lint release bench clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book      build the site into _build/html (executes every chapter; cached)"
 	@echo "make book-all  rebuild the site from scratch, re-executing every notebook"
-	@echo "make test      run the whole test suite (unit tests, notebooks in quick mode, grading, browser)"
+	@echo "make test      lint, then run the whole test suite (unit tests, notebooks in quick mode, grading, browser)"
+	@echo "make lint      ruff: lint the package, tests and notebooks; check the package's and tests' formatting"
+	@echo "make release   regenerate exercises/ and the grader's manifest from solutions/"
+	@echo "make bench     the benchmark table: NumPy, PyTorch and Keras on this machine"
 	@echo "make clean     remove _build and the execution cache (keeps .venv)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -39,8 +42,18 @@ book-all: $(STAMP)
 	rm -rf _build .jupyter_cache
 	$(MAKE) book
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
 	NNSCRATCH_QUICK=1 $(BIN)/pytest
+
+release: $(STAMP)
+	$(BIN)/python -m nnscratch.grade.release
+
+bench: $(STAMP)
+	$(BIN)/python -m nnscratch.bench
 
 clean:
 	rm -rf _build .jupyter_cache

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from scipy.linalg.blas import get_blas_funcs
 from threadpoolctl import threadpool_limits
 
 
-@lru_cache(maxsize=None)
+@cache
 def blas_ger(dtype: np.dtype):
-    """BLAS's rank-1 update ``A <- A + alpha * u v^T`` for ``dtype`` (sger: float32, dger: float64)."""
+    """BLAS's rank-1 update ``A <- A + alpha * u v^T`` for ``dtype`` (sger or dger)."""
     return get_blas_funcs("ger", dtype=dtype)
 
 

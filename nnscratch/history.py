@@ -44,6 +44,6 @@ class History:
         i = (epoch or self.epochs) - 1
         rate = f"lr {self.lr[i]:.4g}  " if show_lr and self.lr[i] is not None else ""
         return (
-            f"epoch {i + 1:2d}/{epochs}  {rate}train loss {self.train_loss[i]:.4f}  "
-            f"val acc {self.val_accuracy[i]:.4f}  {self.seconds[i]:.2f} s"
+            f"epoch {i + 1:2d}/{epochs}  {rate}train loss {self.train_loss[i]:.4f}  val acc "
+            f"{self.val_accuracy[i]:.4f}  {self.seconds[i]:.2f} s"
         )

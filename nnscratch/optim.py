@@ -15,10 +15,10 @@ A learning-rate *schedule* (:func:`step_schedule`) is not an optimizer: it is pa
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
-
 
 #: Chapter 5's learning rates for per-sample SGD, chosen there on the validation set:
 #: ``step_schedule(*SGD_SCHEDULE)`` gives 0.1 in epochs 1-5, 0.03 in epochs 6-8, then 0.01.
@@ -34,7 +34,7 @@ def sgd(
 
 
 def step_schedule(rates: Sequence[float], epochs: Sequence[int]) -> Callable[[int], float]:
-    """A learning-rate schedule for ``Network.train(lr=...)``: a function ``epoch (1-based) -> rate``.
+    """A learning-rate schedule for ``Network.train(lr=...)``: ``epoch (1-based) -> rate``.
 
     ``rates[0]`` for the first ``epochs[0]`` epochs, ``rates[1]`` for the next ``epochs[1]``, and so
     on; the last rate for every later epoch. E.g. ``step_schedule([0.1, 0.03, 0.01], [5, 3])`` gives
@@ -42,8 +42,8 @@ def step_schedule(rates: Sequence[float], epochs: Sequence[int]) -> Callable[[in
     """
     if len(rates) != len(epochs) + 1 or any(n < 1 for n in epochs):
         raise ValueError(
-            f"step_schedule needs one more rate than epoch counts (each >= 1), "
-            f"e.g. ([0.1, 0.01], [5]); got rates={rates!r}, epochs={epochs!r}"
+            "step_schedule needs one more rate than epoch counts (each >= 1), e.g. ([0.1, 0.01], "
+            f"[5]); got rates={rates!r}, epochs={epochs!r}"
         )
     ends = np.cumsum(epochs)  # last epoch of each stage
 

@@ -1,4 +1,5 @@
-"""Clear messages for bad input to :class:`nnscratch.network.Network`: what was expected, how to fix.
+"""Clear messages for bad input to :class:`~nnscratch.network.Network`: what was expected, how
+to fix it.
 
 Each function returns its input as the network uses it, or raises ``ValueError`` / ``TypeError``.
 """
@@ -14,8 +15,8 @@ def layer_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
     """``sizes`` as a tuple of ints: at least two positive layer widths."""
     if len(sizes) < 2 or any(int(n) != n or n < 1 for n in sizes):
         raise ValueError(
-            "sizes must list at least two positive layer widths, e.g. (784, 128, 64, 10); "
-            f"got {sizes!r}"
+            "sizes must list at least two positive layer widths, e.g. (784, 128, 64, 10); got "
+            f"{sizes!r}"
         )
     return tuple(int(n) for n in sizes)
 
@@ -43,8 +44,8 @@ def targets(Y: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarra
     Y = np.asarray(Y, dtype=dtype)
     if Y.shape != shape:
         raise ValueError(
-            f"targets Y have shape {Y.shape}, but the network output has shape {shape}; "
-            "pass one-hot targets (e.g. split.y), one row per input."
+            f"targets Y have shape {Y.shape}, but the network output has shape {shape}; pass "
+            "one-hot targets (e.g. split.y), one row per input."
         )
     return Y
 
@@ -54,8 +55,8 @@ def labels(labels: np.ndarray, n_inputs: int) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(
-            f"accuracy expects integer labels of shape (B,), got shape {labels.shape}; "
-            "pass split.labels, or y.argmax(axis=1) for one-hot targets y."
+            f"accuracy expects integer labels of shape (B,), got shape {labels.shape}; pass "
+            "split.labels, or y.argmax(axis=1) for one-hot targets y."
         )
     if len(labels) != n_inputs:
         raise ValueError(f"accuracy: {n_inputs} inputs but {len(labels)} labels.")
@@ -68,8 +69,8 @@ def train_args(net, train, val, lr, batch_size: int, optimizer) -> None:
         raise ValueError("train needs a learning rate: pass lr=0.1 (plain SGD) or an optimizer.")
     if optimizer is not None and lr is not None:
         raise ValueError(
-            "pass the learning rate inside the optimizer, e.g. "
-            "optimizer=functools.partial(adam, lr=1e-3), and leave lr out."
+            "pass the learning rate inside the optimizer, e.g. optimizer=functools.partial(adam, "
+            "lr=1e-3), and leave lr out."
         )
     if int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")

@@ -1,4 +1,5 @@
-"""The fast plain-SGD steps (:mod:`nnscratch.fast`) compute plain SGD, and ``Network.train`` uses them
+"""The fast plain-SGD steps (:mod:`nnscratch.fast`) compute plain SGD, and ``Network.train`` uses
+them
 only where they compute what the network's own methods would: never for a subclass that redefines
 ``forward``, ``deltas`` or ``backward``."""
 
@@ -50,7 +51,9 @@ def test_one_batch_step_equals_backward_then_sgd(biases):
         sgd(slow.params[key], grad, lr=0.5)
     assert np.abs(net.params["W1"] - start.params["W1"]).max() > 1e-4
     for key in slow.params:
-        np.testing.assert_allclose(net.params[key], slow.params[key], rtol=0, atol=1e-13, err_msg=key)
+        np.testing.assert_allclose(
+            net.params[key], slow.params[key], rtol=0, atol=1e-13, err_msg=key
+        )
     assert sorted(buffers) == [1, 2, 3]  # kept for the next step
     kept = buffers[1]
     fast.sgd_batch_step(net, data.x, data.y, lr=0.5, buffers=buffers)
@@ -64,7 +67,12 @@ def test_train_with_lr_matches_train_with_the_sgd_optimizer(batch_size):
     quick, textbook = Network(seed=3, dtype=np.float64), Network(seed=3, dtype=np.float64)
     h_fast = quick.train(train, val, epochs=2, lr=0.5, batch_size=batch_size, seed=4, verbose=False)
     h_textbook = textbook.train(
-        train, val, epochs=2, optimizer=partial(sgd, lr=0.5), batch_size=batch_size, seed=4,
+        train,
+        val,
+        epochs=2,
+        optimizer=partial(sgd, lr=0.5),
+        batch_size=batch_size,
+        seed=4,
         verbose=False,
     )
     moved = np.abs(quick.params["W1"] - Network(seed=3, dtype=np.float64).params["W1"]).max()
@@ -77,7 +85,7 @@ def test_train_with_lr_matches_train_with_the_sgd_optimizer(batch_size):
 
 
 class BiasNetwork(Network):
-    """Biases the way exercise 2 adds them: its own forward and backward, Network's ``biases=False``."""
+    """Biases as exercise 2 adds them: its own forward and backward, Network's ``biases=False``."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

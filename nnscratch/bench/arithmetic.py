@@ -11,9 +11,9 @@ import numpy as np
 def flops_per_image(sizes: Sequence[int] = (784, 128, 64, 10)) -> int:
     """Multiply-adds x 2 for one image, forward and backward, of a fully connected net, no biases.
 
-    Forward ``z_l = W_l a_{l-1}``: ``2 n_l n_{l-1}`` per layer; backward ``dW_l = delta_l a_{l-1}^T``:
-    the same again; and ``delta_{l-1} = W_l^T delta_l`` for every layer but the first. 454,400 for
-    784-128-64-10. Elementwise work (sigmoid, softmax, the update) is O(n) and left out.
+    Forward ``z_l = W_l a_{l-1}``: ``2 n_l n_{l-1}`` per layer; backward ``dW_l = delta_l
+    a_{l-1}^T``: the same again; and ``delta_{l-1} = W_l^T delta_l`` for every layer but the first.
+    454,400 for 784-128-64-10. Elementwise work (sigmoid, softmax, the update) is O(n) and left out.
     """
     products = [n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])]
     return 2 * (2 * sum(products) + sum(products[1:]))

@@ -223,8 +223,8 @@ def _run(quick, epochs, lr, seed, out) -> dict[str, Result]:
     _print_header(out, data, seed, load_before, rate, bound)
     _print_table(out, results)
     out(
-        f"Matrix products alone, one epoch at the network's shapes: NumPy {gemm_np:.3f} s, "
-        f"PyTorch {gemm_t:.3f} s (small GEMMs run below the {rate / 1e9:.0f} GFLOP/s of a large one)."
+        f"Matrix products alone, one epoch at the network's shapes: NumPy {gemm_np:.3f} s, PyTorch "
+        f"{gemm_t:.3f} s (small GEMMs run below the {rate / 1e9:.0f} GFLOP/s of a large one)."
     )
     out(
         f"NumPy mini-batch epoch / arithmetic bound: {mb.median:.3f} / {bound:.3f} s = "
@@ -252,8 +252,8 @@ def _print_header(out, data, seed, load_before, rate, bound) -> None:
 
 def _print_table(out, results: dict[str, Result]) -> None:
     header = (
-        f"{'implementation':<26} {'batch':>5} {'lr':>18} {'s/epoch':>8} {'min':>7} "
-        f"{'epochs':>6} {'val acc':>8} {'+RSS MB':>8}  what bounds it"
+        f"{'implementation':<26} {'batch':>5} {'lr':>18} {'s/epoch':>8} {'min':>7} {'epochs':>6} "
+        f"{'val acc':>8} {'+RSS MB':>8}  what bounds it"
     )
     out(header)
     out("-" * len(header))
@@ -278,7 +278,7 @@ def _print_table(out, results: dict[str, Result]) -> None:
 
         maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         out(
-            f"Peak RSS of the whole process (all of the above, libraries and data included): "
+            "Peak RSS of the whole process (all of the above, libraries and data included): "
             f"{maxrss:.0f} MB."
         )
     except ImportError:

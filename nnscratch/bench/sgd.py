@@ -36,7 +36,7 @@ def per_image(fn, n: int, repeat: int) -> float:
 
 
 def speed_breakdown(x: np.ndarray, y: np.ndarray, repeat: int = 5) -> list[tuple[str, float]]:
-    """Seconds per image of per-sample SGD and of its parts, on images ``x (n, 784)``, ``y (n, 10)``.
+    """Seconds per image of per-sample SGD and of its parts, on ``x (n, 784)``, ``y (n, 10)``.
 
     Returns ``(name, seconds per image)`` rows: the step with BLAS's default threads and with one
     thread, the same maths with an ``np.outer`` update, the step on a 1-1-1-1 network (call
@@ -127,8 +127,8 @@ def run(quick: bool = False, seeds: int | None = None, epochs: int | None = None
         )
     print("-" * 89)
     print(
-        f"final validation accuracy over {len(finals)} seeds: min {min(finals):.4f}, "
-        f"median {statistics.median(finals):.4f}, max {max(finals):.4f}; seconds per "
+        f"final validation accuracy over {len(finals)} seeds: min {min(finals):.4f}, median "
+        f"{statistics.median(finals):.4f}, max {max(finals):.4f}; seconds per "
         f"{TUTORIAL_IMAGES:,}-image epoch (median over seeds): "
         f"{statistics.median(per_epoch) / len(train) * TUTORIAL_IMAGES:.2f}"
     )
@@ -136,7 +136,8 @@ def run(quick: bool = False, seeds: int | None = None, epochs: int | None = None
     n, repeat = (1000, 3) if quick else (2000, 10)
     rows = speed_breakdown(train.x[:n], train.y[:n], repeat)
     print(
-        f"What one step costs (best of {repeat} passes over {n:,} images; load average {load_average()})"
+        f"What one step costs (best of {repeat} passes over {n:,} images; "
+        f"load average {load_average()})"
     )
     print(f"{'':58} | {'us/image':>8} | {f's per {TUTORIAL_IMAGES:,}':>12}")
     print("-" * 86)

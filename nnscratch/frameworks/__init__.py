@@ -8,5 +8,6 @@
   identical batches (chapter 8).
 
 Each module imports its framework (``import nnscratch.frameworks`` alone imports neither). They use
-the course's maths (:mod:`nnscratch.network`, :mod:`nnscratch.losses`); the maths never imports them.
+the course's maths (:mod:`nnscratch.network`, :mod:`nnscratch.losses`); the maths never imports
+them.
 """

@@ -159,9 +159,8 @@ def run_notebook(
                     f"not run: the kernel was still busy after cell {index} timed out and was "
                     "interrupted (does the code catch KeyboardInterrupt in a loop?)."
                 )
-                run_sync(client.km.shutdown_kernel)(
-                    now=True
-                )  # no use waiting for a graceful shutdown
+                # no use waiting for a graceful shutdown
+                run_sync(client.km.shutdown_kernel)(now=True)
                 break
     for index, check in checks:
         if results.get(index) is None:

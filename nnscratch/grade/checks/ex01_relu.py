@@ -20,9 +20,8 @@ from nnscratch.network import Network
 def _relu_inputs() -> list[np.ndarray]:
     rng = np.random.default_rng(1)
     return [
-        np.array(
-            [-1000.0, -3.5, -1e-9, 0.0, 1e-9, 0.25, 3.5, 1000.0]
-        ),  # float64, 1-D, with an exact zero
+        # float64, 1-D, with an exact zero
+        np.array([-1000.0, -3.5, -1e-9, 0.0, 1e-9, 0.25, 3.5, 1000.0]),
         rng.standard_normal((4, 7)).astype(np.float32),  # a small batch of pre-activations, float32
         rng.standard_normal((2, 3, 5)),
     ]

@@ -23,11 +23,8 @@ from nnscratch.grade.settings import GRAD_TOL, MIN_ACCURACY
 from nnscratch.losses import cross_entropy
 
 LOOP_SIZES = ((784, 10), (784, 128, 64, 10), (784, 256, 128, 64, 32, 10))
-SMALL_LOOP_SIZES = (
-    (9, 4),
-    (9, 6, 5, 4),
-    (9, 8, 7, 6, 5, 4),
-)  # same depths, small enough for full gradient checks
+# same depths, small enough for full gradient checks
+SMALL_LOOP_SIZES = ((9, 4), (9, 6, 5, 4), (9, 8, 7, 6, 5, 4))
 
 
 @check
