@@ -439,27 +439,9 @@ def test_grade_command_prints_a_table_and_exits_by_the_result(tmp_path):
     assert unknown.returncode == 2 and "cannot tell which exercise" in unknown.stdout
 
 
-def test_nbval_runs_the_checks_of_an_exercise():
+def test_nbval_runs_the_checks_of_an_exercise(nbval):
     """`pytest --nbval-lax exercises/NN.ipynb` grades too: on the stubs, every check cell fails."""
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--nbval-lax",
-            "-c",
-            "/dev/null",
-            "exercises/01_relu.ipynb",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 1, run.stdout[-3000:]
-    assert run.stdout.count("CheckFailed") >= 4 and "NotImplementedError" in run.stdout, run.stdout[
-        -3000:
-    ]
+    run = nbval("exercises/01_relu.ipynb", cwd=ROOT)
+    out = run.stdout[-3000:]
+    assert run.returncode == 1, out
+    assert run.stdout.count("CheckFailed") >= 4 and "NotImplementedError" in run.stdout, out

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -99,7 +97,7 @@ def test_every_notebook_is_in_the_toc_and_every_toc_entry_exists():
         )
 
 
-def test_nbval_fails_when_a_cell_raises(tmp_path):
+def test_nbval_fails_when_a_cell_raises(tmp_path, nbval):
     """The suite's notebook check is real: a notebook with a raising cell fails it."""
     import nbformat
 
@@ -114,23 +112,7 @@ def test_nbval_fails_when_a_cell_raises(tmp_path):
         "language": "python",
     }
     nbformat.write(nb, tmp_path / "broken.ipynb")
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--nbval-lax",
-            "-c",
-            "/dev/null",
-            str(tmp_path / "broken.ipynb"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run = nbval(tmp_path / "broken.ipynb", timeout=300)
     assert run.returncode == 1 and "1 failed, 1 passed" in run.stdout, run.stdout[-2000:]
 
 
