@@ -24,7 +24,7 @@ import nbformat
 import pytest
 import yaml
 
-from nnscratch.grade import checks, harness, release, restore, runner
+from nnscratch.grade import checks, harness, release, restore, runner, stubs
 from nnscratch.grade.report import Report, format_reports
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,8 +104,8 @@ def test_exercise_holds_stubs_not_solutions(name):
     solution = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
     exercise = nbformat.read(ROOT / "exercises" / f"{name}.ipynb", as_version=4)
     text = "\n".join(c.source for c in exercise.cells)
-    assert release.BEGIN not in text and release.END not in text and release.MD_BEGIN not in text
-    regions = sum(c.source.count(release.BEGIN) for c in solution.cells if c.cell_type == "code")
+    assert stubs.BEGIN not in text and stubs.END not in text and stubs.MD_BEGIN not in text
+    regions = sum(c.source.count(stubs.BEGIN) for c in solution.cells if c.cell_type == "code")
     assert regions and text.count("raise NotImplementedError(") == regions
     code_lines = {
         line.strip()
@@ -114,9 +114,9 @@ def test_exercise_holds_stubs_not_solutions(name):
         for line in c.source.split("\n")
     }
     for cell in solution.cells:  # no line written inside a solution region survives
-        if cell.cell_type == "code" and release.BEGIN in cell.source:
+        if cell.cell_type == "code" and stubs.BEGIN in cell.source:
             body = re.findall(
-                re.escape(release.BEGIN) + r"(.*?)" + re.escape(release.END), cell.source, re.S
+                re.escape(stubs.BEGIN) + r"(.*?)" + re.escape(stubs.END), cell.source, re.S
             )
             for line in "\n".join(body).split("\n"):
                 if len(line.strip()) > 12:
@@ -151,17 +151,17 @@ def test_stub_keeps_signature_and_docstring():
         'def f(x):\n    """Doc."""\n    y = 1  # hint\n'
         "    ### BEGIN SOLUTION\n    return x + y\n    ### END SOLUTION"
     )
-    stub = release.stub_code(source, "test")
+    stub = stubs.stub_code(source, "test")
     assert stub == (
         'def f(x):\n    """Doc."""\n    y = 1  # hint\n    # YOUR CODE HERE\n'
         '    raise NotImplementedError("f(): replace this line with your code")'
     )
     with pytest.raises(release.ReleaseError, match="has no"):
-        release.stub_code("### BEGIN SOLUTION\nx = 1", "test")
+        stubs.stub_code("### BEGIN SOLUTION\nx = 1", "test")
     with pytest.raises(release.ReleaseError, match="without"):
-        release.stub_code("x = 1\n### END SOLUTION", "test")
+        stubs.stub_code("x = 1\n### END SOLUTION", "test")
     assert (
-        release.stub_markdown("Q?\n<!-- BEGIN SOLUTION -->\nA.\n<!-- END SOLUTION -->", "t")
+        stubs.stub_markdown("Q?\n<!-- BEGIN SOLUTION -->\nA.\n<!-- END SOLUTION -->", "t")
         == "Q?\n*Your answer here.*"
     )
 

@@ -7,8 +7,8 @@ The pipeline, each step a module:
    :mod:`.settings`: tolerances and accuracy thresholds; :mod:`.fixtures`: seeded toy problems,
    reference networks, test doubles, hints.
 2. :mod:`.checks`: one module of checks per exercise (``checks/ex01_relu.py`` ...).
-3. :mod:`.release` (``make release``): ``solutions/`` -> ``exercises/`` (stubs) and
-   ``manifest.json`` (the exercises and their canonical check cells).
+3. :mod:`.release` (``make release``): ``solutions/`` -> ``exercises/`` (:mod:`.stubs` turns the
+   solution regions into stubs) and ``manifest.json`` (the exercises, their check cells).
 4. :mod:`.restore`, :mod:`.runner`, :mod:`.report` (``python -m nnscratch.grade PATH``): put the
    check cells back into a learner's notebook, run it, print a table of checks and a score.
 

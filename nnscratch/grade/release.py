@@ -44,23 +44,17 @@ from pathlib import Path
 import nbformat
 
 from nnscratch.grade import checks
+from nnscratch.grade.stubs import BEGIN, ReleaseError, compiles, stub_code, stub_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = Path(__file__).resolve().with_name("manifest.json")
 
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-MD_BEGIN, MD_END = "<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->"
-MD_STUB = "*Your answer here.*"
 CHECK_TAG, SOLUTION_ONLY, EXERCISE_ONLY, HIDDEN = (
     "check",
     "solution-only",
     "exercise-only",
     "remove-cell",
 )
-
-
-class ReleaseError(ValueError):
-    """A solution notebook breaks one of the conventions above; the message says where."""
 
 
 def check_id(cell: dict) -> str | None:
@@ -76,73 +70,6 @@ def check_metadata(cid: str) -> dict:
 def digest(text: str) -> str:
     """A short fingerprint of a cell's source, to find unchanged cells in a learner's notebook."""
     return hashlib.sha1(text.encode()).hexdigest()[:16]
-
-
-# --------------------------------------------------------------------------------------------
-# Turning solution regions into stubs
-# --------------------------------------------------------------------------------------------
-
-
-def _enclosing_function(lines: list[str], index: int, indent: int) -> str | None:
-    """Name of the innermost ``def`` above line ``index`` holding the region at ``indent``."""
-    for line in reversed(lines[:index]):
-        match = re.match(r"(\s*)(?:async\s+)?def\s+(\w+)", line)
-        if match and len(match.group(1)) < indent:
-            return match.group(2)
-    return None
-
-
-def stub_code(source: str, where: str) -> str:
-    """Replace every solution region of a code cell's source by a stub that raises."""
-    lines, out, i = source.split("\n"), [], 0
-    while i < len(lines):
-        line = lines[i]
-        if line.strip() == END:
-            raise ReleaseError(f"{where}: '{END}' on line {i + 1} without a '{BEGIN}' above it")
-        if line.strip() != BEGIN:
-            out.append(line)
-            i += 1
-            continue
-        indent = len(line) - len(line.lstrip())
-        try:
-            end = next(j for j in range(i + 1, len(lines)) if lines[j].strip() in (BEGIN, END))
-        except StopIteration:
-            raise ReleaseError(f"{where}: '{BEGIN}' on line {i + 1} has no '{END}'") from None
-        if lines[end].strip() == BEGIN:
-            raise ReleaseError(
-                f"{where}: '{BEGIN}' on line {i + 1} is followed by another before any '{END}'"
-            )
-        name = _enclosing_function(lines, i, indent)
-        what = f"{name}()" if name else "this cell"
-        pad = " " * indent
-        out += [
-            f"{pad}# YOUR CODE HERE",
-            f'{pad}raise NotImplementedError("{what}: replace this line with your code")',
-        ]
-        i = end + 1
-    return "\n".join(out)
-
-
-def stub_markdown(source: str, where: str) -> str:
-    """Replace every ``<!-- BEGIN SOLUTION -->`` ... ``<!-- END SOLUTION -->`` by a placeholder."""
-    if source.count(MD_BEGIN) != source.count(MD_END):
-        raise ReleaseError(f"{where}: unbalanced '{MD_BEGIN}' / '{MD_END}' markers")
-    return re.sub(re.escape(MD_BEGIN) + r".*?" + re.escape(MD_END), MD_STUB, source, flags=re.S)
-
-
-def _compiles(source: str) -> bool:
-    """Whether a code cell's source is valid Python once IPython's magics (% and !) are ``pass``."""
-    code = "\n".join(
-        line[: len(line) - len(line.lstrip())] + "pass"
-        if line.lstrip().startswith(("%", "!"))
-        else line
-        for line in source.split("\n")
-    )
-    try:
-        compile(code, "<cell>", "exec")
-    except SyntaxError:
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------------------------
@@ -262,7 +189,7 @@ def _release_code_cell(cell, tags: list[str], exercise: str, where: str, seen: l
         if checks.PACKAGE in cell.source:
             raise ReleaseError(f"{where}: a cell that calls a check must be tagged '{CHECK_TAG}'")
         cell.source = stub_code(cell.source, where)
-        if not _compiles(cell.source):
+        if not compiles(cell.source):
             raise ReleaseError(
                 f"{where}: the generated stub is not valid Python; check the indentation of the "
                 "solution markers"
@@ -307,7 +234,17 @@ def build(solutions: Path) -> tuple[dict[str, str], str]:
         nbformat.validate(exercise)
         notebooks[path.name] = nbformat.writes(exercise) + "\n"
         entries[path.stem] = manifest_entry(exercise)
-    return notebooks, json.dumps(entries, indent=1, ensure_ascii=False) + "\n"
+    return notebooks, render_manifest(entries)
+
+
+def render_manifest(entries: dict[str, dict]) -> str:
+    """The manifest as JSON text, one cell a line (short diffs when an exercise changes)."""
+    parts = []
+    for name, entry in entries.items():
+        cells = ",\n".join(f"   {json.dumps(cell, ensure_ascii=False)}" for cell in entry["cells"])
+        title = json.dumps(entry["title"], ensure_ascii=False)
+        parts.append(f' {json.dumps(name)}: {{"title": {title}, "cells": [\n{cells}\n ]}}')
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def stale(solutions: Path, exercises: Path, manifest: Path = MANIFEST) -> list[str]:
