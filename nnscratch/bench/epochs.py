@@ -34,7 +34,7 @@ from nnscratch.bench.arithmetic import (
     gemm_epoch_torch,
     gemm_rate,
 )
-from nnscratch.bench.machine import libraries, load_average
+from nnscratch.bench.machine import libraries, load_average, peak_rss_mb
 from nnscratch.bench.memory import RSSSampler
 from nnscratch.data import mnist_splits
 from nnscratch.network import Network
@@ -226,6 +226,11 @@ def _run(quick, epochs, lr, seed, out) -> dict[str, Result]:
         f"Matrix products alone, one epoch at the network's shapes: NumPy {gemm_np:.3f} s, PyTorch "
         f"{gemm_t:.3f} s (small GEMMs run below the {rate / 1e9:.0f} GFLOP/s of a large one)."
     )
+    if peak_rss_mb() is not None:
+        out(
+            "Peak RSS of the whole process (all of the above, libraries and data included): "
+            f"{peak_rss_mb():.0f} MB."
+        )
     out(
         f"NumPy mini-batch epoch / arithmetic bound: {mb.median:.3f} / {bound:.3f} s = "
         f"{mb.median / bound:.2f}x"
@@ -273,13 +278,3 @@ def _print_table(out, results: dict[str, Result]) -> None:
         "before the call (sampled every 2 ms; includes temporaries, framework caches and any copy "
         "of the data; not the dataset already loaded)."
     )
-    try:
-        import resource  # Unix only
-
-        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-        out(
-            "Peak RSS of the whole process (all of the above, libraries and data included): "
-            f"{maxrss:.0f} MB."
-        )
-    except ImportError:
-        pass

@@ -1,4 +1,4 @@
-"""What the machine is doing while a benchmark runs: its load, the libraries and their threads."""
+"""What the machine is doing while a benchmark runs: its load, memory, libraries and threads."""
 
 from __future__ import annotations
 
@@ -11,6 +11,15 @@ def load_average() -> str:
         return f"{os.getloadavg()[0]:.2f}"
     except (AttributeError, OSError):  # not on this platform
         return "n/a"
+
+
+def peak_rss_mb() -> float | None:
+    """The largest resident memory this process has held so far, in MB (None off Unix)."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def libraries() -> str:
