@@ -1,9 +1,10 @@
 """Fast plain SGD: the same maths as ``Network.backward`` then ``sgd``, with in-place updates.
 
 ``Network.train`` runs these for plain SGD (``lr=...``, no optimizer) on a network whose class keeps
-``Network``'s own ``forward``, ``deltas`` and ``backward``; any other network takes the textbook
-path (``backward``, then the update rule). Chapter 5 measures the per-sample step, the benchmark
-both. Only the update differs from the textbook's, never the result beyond float rounding:
+``Network``'s own ``backward`` and ``step`` (they call the network's own ``forward`` and
+``deltas``); any other network takes the textbook path (``backward``, then the update rule).
+Chapter 5 measures the per-sample step, the benchmark both. Only the update differs from the
+textbook's, never the result beyond float rounding:
 
 * :func:`sgd_step`, one image: ``W_l -= lr * outer(delta_l, a_{l-1})`` by BLAS's rank-1 update
   ``ger``, in one pass and in place, with one BLAS thread (:func:`one_blas_thread`);
@@ -89,13 +90,15 @@ def sgd_batch_step(
 
 
 def applies_to(net) -> bool:
-    """True unless ``net``'s class redefines Network's ``forward``, ``deltas`` or ``backward``.
+    """True unless ``net``'s class redefines Network's ``backward`` or ``step``.
 
-    A subclass's own methods must run: ``Network.train`` then takes the textbook path.
+    The fast steps call ``net.forward`` and ``net.deltas``, so a subclass's own forward pass and
+    deltas (exercise 1's ReLU network) run here too; a class with its own gradients or update
+    (``backward``, ``step``) takes the textbook path of ``Network.train`` instead.
     """
     from nnscratch.network import Network  # here: network.py imports this module
 
-    methods = ("forward", "deltas", "backward")
+    methods = ("backward", "step")
     return all(getattr(type(net), m) is getattr(Network, m) for m in methods)
 
 

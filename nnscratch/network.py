@@ -174,7 +174,8 @@ class Network:
         line per epoch.
 
         Each batch: ``forward``, ``backward``, then ``step``. Plain SGD on a network that keeps
-        Network's ``forward``, ``deltas`` and ``backward`` does the same in place (:mod:`.fast`).
+        Network's ``backward`` and ``step`` does the same in place (:mod:`.fast`), still through
+        the network's own ``forward`` and ``deltas``.
         """
         validate.train_args(self, train, val, lr, batch_size, optimizer)
         rng, states, history = np.random.default_rng(seed), {}, History()

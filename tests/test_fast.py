@@ -1,7 +1,6 @@
 """The fast plain-SGD steps (:mod:`nnscratch.fast`) compute plain SGD, and ``Network.train`` uses
-them
-only where they compute what the network's own methods would: never for a subclass that redefines
-``forward``, ``deltas`` or ``backward``."""
+them only where they compute what the network's own methods would: they call its own ``forward``
+and ``deltas``, and a subclass that redefines ``backward`` or ``step`` takes the textbook path."""
 
 from __future__ import annotations
 
@@ -142,3 +141,32 @@ def test_a_subclass_with_its_own_deltas_keeps_them():
             train, train.head(8), epochs=1, lr=0.1, batch_size=batch_size, verbose=False
         )
         assert calls == expected
+
+
+def test_a_subclass_with_its_own_forward_and_deltas_trains_as_on_the_textbook_path():
+    """Exercise 1's case (ReLU hidden layers): the fast path runs the subclass's own maths."""
+
+    class ReLU(Network):
+        def forward(self, X):
+            activations, zs = [np.asarray(X, dtype=self.dtype)], []
+            for l in range(1, self.num_layers + 1):
+                zs.append(activations[-1] @ self.params[f"W{l}"].T)
+                last = l == self.num_layers
+                activations.append(softmax(zs[-1]) if last else np.maximum(zs[-1], 0))
+            return activations, zs
+
+        def deltas(self, activations, zs, Y):
+            deltas = [activations[-1] - Y]
+            for l in range(self.num_layers - 1, 0, -1):
+                deltas.append((deltas[-1] @ self.params[f"W{l + 1}"]) * (zs[l - 1] > 0))
+            return deltas[::-1]
+
+    train = toy_split(32, seed=7)
+    for batch_size in (1, 4):
+        fast_net, plain_net = (ReLU(seed=1, dtype=np.float64) for _ in range(2))
+        assert fast.applies_to(fast_net)
+        kwargs = dict(epochs=1, batch_size=batch_size, verbose=False)
+        fast_net.train(train, train.head(4), lr=0.05, **kwargs)
+        plain_net.train(train, train.head(4), optimizer=partial(sgd, lr=0.05), **kwargs)
+        for key, w in plain_net.params.items():
+            np.testing.assert_allclose(fast_net.params[key], w, rtol=1e-10, atol=1e-12)
