@@ -13,14 +13,17 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: book book-all test lab bench clean help
+.PHONY: book book-all test lab lint release bench clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book      build the site into _build/html (executes every chapter; cached)"
 	@echo "make book-all  rebuild the site from scratch, re-executing every notebook"
-	@echo "make test      run the whole test suite (unit tests, notebooks in quick mode, grading, browser)"
+	@echo "make test      lint, then run the whole test suite (unit tests, notebooks in quick mode, grading, browser)"
 	@echo "make lab       open the course in JupyterLab (the same environment; Ctrl-C to stop)"
+	@echo "make lint      ruff: lint the package, tests and notebooks; check the package's and tests' formatting"
+	@echo "make release   regenerate exercises/ and the grader's manifest from solutions/"
+	@echo "make bench     the benchmark table: NumPy, PyTorch and Keras on this machine"
 	@echo "make clean     remove _build and the execution cache (keeps .venv)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -40,6 +43,10 @@ book-all: $(STAMP)
 	rm -rf _build .jupyter_cache
 	$(MAKE) book
 
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
 # MathJax 3 for the site's browser test (tests/test_site.py serves it in place of the CDN, offline),
 # from npm, once per machine. Without npm the maths check is skipped (it fails in CI).
 MATHJAX_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/nnscratch/mathjax
@@ -47,7 +54,7 @@ MATHJAX := $(MATHJAX_DIR)/node_modules/mathjax/es5/tex-mml-chtml.js
 $(MATHJAX):
 	npm install --prefix "$(MATHJAX_DIR)" --no-save --no-audit --no-fund --loglevel=error mathjax@3.2.2
 
-test: $(STAMP) $(if $(shell command -v npm),$(MATHJAX))
+test: lint $(if $(shell command -v npm),$(MATHJAX))
 	NNSCRATCH_QUICK=1 $(BIN)/pytest
 
 # The notebooks as a learner runs them: JupyterLab from .venv (with jupyterlab-myst, so admonitions,
@@ -55,6 +62,12 @@ test: $(STAMP) $(if $(shell command -v npm),$(MATHJAX))
 # LAB_ARGS passes more options, e.g. `make lab LAB_ARGS="--no-browser --port 8888"`.
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/chapters/01_data.ipynb $(LAB_ARGS)
+
+release: $(STAMP)
+	$(BIN)/python -m nnscratch.grade.release
+
+bench: $(STAMP)
+	$(BIN)/python -m nnscratch.bench
 
 clean:
 	rm -rf _build .jupyter_cache

@@ -2,6 +2,23 @@
 
 Chapters derive each piece in a notebook; this package holds the final form of each piece, defined
 once, so that later chapters, exercises and checks import it instead of copying it.
+
+The map (each piece in one place):
+
+* The course's maths and data, flat at the top level, as the chapters import them:
+  :mod:`.config` (quick mode, seeding), :mod:`.data` (MNIST, splits), :mod:`.activations`,
+  :mod:`.losses`, :mod:`.network` (``Network``: forward, backpropagation, training),
+  :mod:`.optim` (update rules, learning-rate schedules), :mod:`.gradcheck` (central differences),
+  :mod:`.fast` (the in-place SGD steps ``Network.train`` uses for plain SGD), :mod:`.history`,
+  :mod:`.validate` (messages for bad input); and for the notebooks :mod:`.plotting` and
+  :mod:`.notebook`.
+* :mod:`nnscratch.frameworks`: the same network in PyTorch and Keras, and the three compared.
+* :mod:`nnscratch.grade`: the exercises' checks, the release (``make release``) and the grader
+  (``python -m nnscratch.grade``).
+* :mod:`nnscratch.bench`: the benchmark (``python -m nnscratch.bench``).
+
+Dependencies go one way: ``frameworks``, ``grade`` and ``bench`` import the maths; the maths imports
+none of them (a test keeps it so).
 """
 
 import os as _os

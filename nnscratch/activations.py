@@ -29,9 +29,9 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """exp(z) / sum(exp(z)) along ``axis``, e.g. ``(B, 10)`` logits -> ``(B, 10)`` probabilities.
 
     Subtracting the maximum first changes nothing mathematically (the factor exp(-max) cancels) but
-    makes every exponent <= 0, so ``exp`` cannot overflow; the largest term is exp(0) = 1, so the sum
-    is at least 1 and the division is safe. Very negative exponents underflow to exactly 0, which is
-    the correct probability to float precision (NumPy ignores underflow by default).
+    makes every exponent <= 0, so ``exp`` cannot overflow; the largest term is exp(0) = 1, so the
+    sum is at least 1 and the division is safe. Very negative exponents underflow to exactly 0,
+    which is the correct probability to float precision (NumPy ignores underflow by default).
     """
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)

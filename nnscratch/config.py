@@ -25,7 +25,7 @@ def is_quick() -> bool:
 
 
 def pick(full: T, quick: T) -> T:
-    """Return ``quick`` in quick mode and ``full`` otherwise, e.g. ``epochs = pick(full=10, quick=1)``."""
+    """``quick`` in quick mode, else ``full``; e.g. ``epochs = pick(full=10, quick=1)``."""
     return quick if is_quick() else full
 
 

@@ -12,8 +12,8 @@ Where the files are looked for, in order:
    temporary file, verified, and only then renamed into place.
 
 Every file is verified when read: the MD5 of its *uncompressed* bytes against the published value,
-then its IDX magic number and shape. Problems raise :class:`MNISTError` with a message that names the
-file and says how to fix it.
+then its IDX magic number and shape. Problems raise :class:`MNISTError` with a message that names
+the file and says how to fix it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -50,11 +50,15 @@ class IDXFile:
 
 FILES = {
     "train": (
-        IDXFile("train-images-idx3-ubyte.gz", "6bbc9ace898e44ae57da46a324031adb", 2051, (60000, 28, 28)),
+        IDXFile(
+            "train-images-idx3-ubyte.gz", "6bbc9ace898e44ae57da46a324031adb", 2051, (60000, 28, 28)
+        ),
         IDXFile("train-labels-idx1-ubyte.gz", "a25bea736e30d166cdddb491f175f624", 2049, (60000,)),
     ),
     "test": (
-        IDXFile("t10k-images-idx3-ubyte.gz", "2646ac647ad5339dbf082846283269ea", 2051, (10000, 28, 28)),
+        IDXFile(
+            "t10k-images-idx3-ubyte.gz", "2646ac647ad5339dbf082846283269ea", 2051, (10000, 28, 28)
+        ),
         IDXFile("t10k-labels-idx1-ubyte.gz", "27ae3e4e09519cfbb04c329615203637", 2049, (10000,)),
     ),
 }
@@ -96,24 +100,27 @@ def read_idx(path: Path, spec: IDXFile) -> np.ndarray:
         raw = gzip.decompress(path.read_bytes())
     except (OSError, EOFError, zlib.error) as exc:
         raise MNISTError(
-            f"{path} is truncated or is not a valid gzip file ({exc}). "
-            f"Delete it and load again, or replace it with the original {spec.name}."
+            f"{path} is truncated or is not a valid gzip file ({exc}). Delete it and load again, "
+            f"or replace it with the original {spec.name}."
         ) from None
     if len(raw) < 8 or int.from_bytes(raw[:4], "big") != spec.magic:
         found = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else None
         raise MNISTError(
-            f"{path} does not start with the IDX magic number {spec.magic} (found {found}): it is not "
-            f"the MNIST file {spec.name}. Replace it with the original file."
+            f"{path} does not start with the IDX magic number {spec.magic} (found {found}): it is "
+            f"not the MNIST file {spec.name}. Replace it with the original file."
         )
     ndim = raw[3]
     dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     if dims != spec.shape:
-        raise MNISTError(f"{path} has shape {dims}, expected {spec.shape}. Replace it with the original file.")
+        raise MNISTError(
+            f"{path} has shape {dims}, expected {spec.shape}. Replace it with the original file."
+        )
     digest = hashlib.md5(raw).hexdigest()
     if digest != spec.md5:
         raise MNISTError(
-            f"{path} has the wrong checksum (MD5 of the uncompressed data {digest}, expected {spec.md5}): "
-            f"the file is damaged or is not the canonical MNIST. Delete it and load again, or replace it."
+            f"{path} has the wrong checksum (MD5 of the uncompressed data {digest}, expected "
+            f"{spec.md5}): the file is damaged or is not the canonical MNIST. Delete it and load "
+            "again, or replace it."
         )
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(spec.shape)
 
@@ -132,8 +139,9 @@ def _progress(total: int | None, desc: str):
 def download(spec: IDXFile, target: Path, mirrors: list[str] | None = None) -> None:
     """Download ``spec`` into ``target`` from the first mirror that serves a verified copy.
 
-    Each attempt writes to a temporary file beside ``target`` and renames it only once it is complete
-    and verified, so an interrupted download never leaves a half-written file under the real name.
+    Each attempt writes to a temporary file beside ``target`` and renames it only once it is
+    complete and verified, so an interrupted download never leaves a half-written file under the
+    real name.
     """
     mirrors = MIRRORS if mirrors is None else mirrors
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -168,14 +176,17 @@ def _not_found(spec: IDXFile, cache: Path, why: str) -> MNISTError:
     given = data_dir()
     hint = ""
     if given is not None and (given.parent / spec.name).exists():
-        hint = f"\nNote: {given.parent / spec.name} exists; the files belong in a sub-folder named 'mnist'."
+        hint = (
+            f"\nNote: {given.parent / spec.name} exists; the files belong in a sub-folder "
+            "named 'mnist'."
+        )
     looked = f"${DATA_ENV}/mnist = {given}" if given else f"${DATA_ENV} is not set"
     return MNISTError(
-        f"MNIST file {spec.name} was not found and could not be downloaded.\n"
-        f"Looked in: {looked}; cache {cache}.\n{why}\n"
-        f"Fix: connect to the internet and load again (the files are cached in {cache}), or copy the four "
-        f"files {', '.join(ALL_FILES)} into a folder named 'mnist' and set {DATA_ENV} to its parent, "
-        f"e.g. export {DATA_ENV}=/path/to/data  (with /path/to/data/mnist/{spec.name}).{hint}"
+        f"MNIST file {spec.name} was not found and could not be downloaded.\nLooked in: {looked}; "
+        f"cache {cache}.\n{why}\nFix: connect to the internet and load again (the files are cached "
+        f"in {cache}), or copy the four files {', '.join(ALL_FILES)} into a folder named 'mnist' "
+        f"and set {DATA_ENV} to its parent, e.g. export {DATA_ENV}=/path/to/data  (with "
+        f"/path/to/data/mnist/{spec.name}).{hint}"
     )
 
 
@@ -183,7 +194,8 @@ def load_file(spec: IDXFile) -> np.ndarray:
     """Find, verify and return one IDX file, downloading it into the cache if needed."""
     given = data_dir()
     if given is not None and (given / spec.name).is_file():
-        return read_idx(given / spec.name, spec)  # the user's own copy: errors are reported, not replaced
+        # the user's own copy: errors are reported, not replaced
+        return read_idx(given / spec.name, spec)
     cached = cache_dir() / spec.name
     if cached.is_file():
         try:
@@ -203,7 +215,7 @@ def load_file(spec: IDXFile) -> np.ndarray:
     return read_idx(cached, spec)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_verified(split: str) -> tuple[np.ndarray, np.ndarray]:
     images_spec, labels_spec = FILES[split]
     return load_file(images_spec), load_file(labels_spec)
@@ -216,8 +228,9 @@ def load_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
         split: ``"train"`` (60,000 images) or ``"test"`` (10,000 images).
 
     Returns:
-        ``(images, labels)``: ``uint8`` array ``(N, 28, 28)`` with values 0..255, and ``int64`` labels
-        ``(N,)`` with values 0..9, in the original order. Fresh arrays: changing them is safe.
+        ``(images, labels)``: ``uint8`` array ``(N, 28, 28)`` with values 0..255, and ``int64``
+        labels ``(N,)`` with values 0..9, in the original order. Fresh arrays: changing them is
+        safe.
     """
     if split not in FILES:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
@@ -247,7 +260,7 @@ def one_hot(labels: np.ndarray, classes: int = 10) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Split:
-    """One part of the data: ``x (N, 784)`` float32 in [0, 1], ``y (N, 10)`` one-hot, ``labels (N,)``."""
+    """One part of the data: ``x (N, 784)`` float32 in [0, 1], ``y (N, 10)`` one-hot, ``labels``."""
 
     x: np.ndarray
     y: np.ndarray
@@ -256,7 +269,7 @@ class Split:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def head(self, n: int | None) -> "Split":
+    def head(self, n: int | None) -> Split:
         """The first ``n`` rows (all rows when ``n`` is None)."""
         return self if n is None else Split(self.x[:n], self.y[:n], self.labels[:n])
 
@@ -276,16 +289,19 @@ def prepare(images: np.ndarray, labels: np.ndarray) -> Split:
 def mnist_splits(val_fraction: float = 0.15, seed: int = 42, limit: int | None = None) -> MNIST:
     """Train / validation / test splits, prepared for the network.
 
-    The official training set is split 85/15 with scikit-learn's ``train_test_split(random_state=42)``
-    (51,000 / 9,000); the official test set is kept apart. In quick mode (``NNSCRATCH_QUICK=1``) each
-    split is cut to its first ``limit`` rows (default: 5,000 train, 1,000 validation, 1,000 test).
+    The official training set is split 85/15 with scikit-learn's
+    ``train_test_split(random_state=42)`` (51,000 / 9,000); the official test set is kept apart. In
+    quick mode (``NNSCRATCH_QUICK=1``) each split is cut to its first ``limit`` rows (default: 5,000
+    train, 1,000 validation, 1,000 test).
     """
     from sklearn.model_selection import train_test_split
 
     from nnscratch.config import is_quick
 
     images, labels = load_mnist("train")
-    i_train, i_val = train_test_split(np.arange(len(labels)), test_size=val_fraction, random_state=seed)
+    i_train, i_val = train_test_split(
+        np.arange(len(labels)), test_size=val_fraction, random_state=seed
+    )
     train, val = prepare(images[i_train], labels[i_train]), prepare(images[i_val], labels[i_val])
     test = prepare(*load_mnist("test"))
     if limit is None and is_quick():

@@ -11,19 +11,23 @@ of about 1e-9 or better; a wrong one is typically off by 1e-2 or more.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5,
-                       indices: np.ndarray | None = None) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    h: float = 1e-5,
+    indices: np.ndarray | None = None,
+) -> np.ndarray:
     """Central-difference gradient of the scalar ``f(x)`` with respect to the array ``x``.
 
     ``x`` is changed *in place*, one entry at a time, and restored, so ``f`` may read it through
-    another reference (e.g. a network's ``params["W1"]``). Use float64: in float32 the rounding error
-    of ``f`` swamps the differences.
+    another reference (e.g. a network's ``params["W1"]``). Use float64: in float32 the rounding
+    error of ``f`` swamps the differences.
 
     Args:
         f: function of ``x`` returning a float.
@@ -39,9 +43,13 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
     grad = np.zeros_like(x, dtype=np.float64)
     flat = x.reshape(-1)  # a view: writing to it writes to x
     if not np.shares_memory(flat, x):
-        raise ValueError("numerical_gradient perturbs x in place, so x must be contiguous; pass np.ascontiguousarray(x).")
+        raise ValueError(
+            "numerical_gradient perturbs x in place, so x must be contiguous; pass "
+            "np.ascontiguousarray(x)."
+        )
     gflat = grad.reshape(-1)
-    # Many small evaluations of f: one BLAS thread is faster than two handing tiny jobs back and forth.
+    # Many small evaluations of f: one BLAS thread is faster than two handing tiny jobs back and
+    # forth.
     with threadpool_limits(limits=1, user_api="blas"):
         for i in range(flat.size) if indices is None else indices:
             old = flat[i]
@@ -67,8 +75,14 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
 
 
-def check_network_gradients(net, X: np.ndarray, Y: np.ndarray, h: float = 1e-5, max_entries: int | None = None,
-                            seed: int = 0) -> dict[str, float]:
+def check_network_gradients(
+    net,
+    X: np.ndarray,
+    Y: np.ndarray,
+    h: float = 1e-5,
+    max_entries: int | None = None,
+    seed: int = 0,
+) -> dict[str, float]:
     """Relative error between ``net.backward`` and central differences, per parameter, in float64.
 
     Works on a float64 copy of ``net`` (the network itself is not changed).

@@ -17,8 +17,10 @@ def cross_entropy(probs: np.ndarray, y: np.ndarray) -> float:
     """
     probs, y = np.atleast_2d(probs), np.atleast_2d(y)
     if probs.shape != y.shape:
-        raise ValueError(f"cross_entropy: probs has shape {probs.shape} but y has shape {y.shape}; "
-                         "pass one-hot targets with one row per prediction.")
+        raise ValueError(
+            f"cross_entropy: probs has shape {probs.shape} but y has shape {y.shape}; pass one-hot "
+            "targets with one row per prediction."
+        )
     log_p = np.log(np.maximum(probs, np.finfo(probs.dtype).tiny))
     return float(-np.sum(y * log_p) / len(probs))
 

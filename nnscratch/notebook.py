@@ -1,4 +1,4 @@
-"""Notebook helpers that must work everywhere: in the book build, locally, on Binder and on Colab."""
+"""Notebook helpers that work everywhere: in the book build, locally, on Binder and on Colab."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 
 def glue(name: str, variable: Any, display: bool = True) -> None:
-    """Record ``variable`` under ``name`` for the book, like ``myst_nb.glue``, without needing MyST-NB.
+    """Record ``variable`` under ``name`` for the book, like ``myst_nb.glue``, without MyST-NB.
 
     The book's markdown then shows it with ``{glue:text}`name``` or ``{glue:figure}`` (MyST-NB reads
     the output this writes, which is exactly what ``myst_nb.glue`` writes). Colab has no MyST-NB, so

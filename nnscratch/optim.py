@@ -10,31 +10,41 @@ keeps one state per parameter key and passes hyper-parameters with ``functools.p
 ``optimizer=partial(sgd, lr=0.1)``. Momentum, AdaGrad and Adam are built in the exercises.
 
 A learning-rate *schedule* (:func:`step_schedule`) is not an optimizer: it is passed as ``lr``.
+:data:`SGD_SCHEDULE` is chapter 5's; the benchmark (``python -m nnscratch.bench``) uses it too.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
+#: Chapter 5's learning rates for per-sample SGD, chosen there on the validation set:
+#: ``step_schedule(*SGD_SCHEDULE)`` gives 0.1 in epochs 1-5, 0.03 in epochs 6-8, then 0.01.
+SGD_SCHEDULE = ([0.1, 0.03, 0.01], [5, 3])
 
-def sgd(w: np.ndarray, dw: np.ndarray, state: Any = None, lr: float = 0.1) -> tuple[np.ndarray, Any]:
+
+def sgd(
+    w: np.ndarray, dw: np.ndarray, state: Any = None, lr: float = 0.1
+) -> tuple[np.ndarray, Any]:
     """Plain gradient descent, ``w <- w - lr * dw``, in place. It keeps no state."""
     w -= lr * dw
     return w, state
 
 
 def step_schedule(rates: Sequence[float], epochs: Sequence[int]) -> Callable[[int], float]:
-    """A learning-rate schedule for ``Network.train(lr=...)``: a function ``epoch (1-based) -> rate``.
+    """A learning-rate schedule for ``Network.train(lr=...)``: ``epoch (1-based) -> rate``.
 
     ``rates[0]`` for the first ``epochs[0]`` epochs, ``rates[1]`` for the next ``epochs[1]``, and so
     on; the last rate for every later epoch. E.g. ``step_schedule([0.1, 0.03, 0.01], [5, 3])`` gives
     0.1 in epochs 1-5, 0.03 in epochs 6-8 and 0.01 from epoch 9 on.
     """
     if len(rates) != len(epochs) + 1 or any(n < 1 for n in epochs):
-        raise ValueError(f"step_schedule needs one more rate than epoch counts (each >= 1), "
-                         f"e.g. ([0.1, 0.01], [5]); got rates={rates!r}, epochs={epochs!r}")
+        raise ValueError(
+            "step_schedule needs one more rate than epoch counts (each >= 1), e.g. ([0.1, 0.01], "
+            f"[5]); got rates={rates!r}, epochs={epochs!r}"
+        )
     ends = np.cumsum(epochs)  # last epoch of each stage
 
     def rate(epoch: int) -> float:

@@ -1,9 +1,9 @@
-"""NumPy, PyTorch and Keras compute the same network: forward pass, gradients, one SGD step, a short run.
+"""NumPy, PyTorch and Keras compute the same network: forward pass, gradients, an SGD step, a run.
 
-The three are loaded with the same weights (``nnscratch.compare.three_nets``) and compared in float64,
-where the only differences left are the order of floating-point sums (about 1e-16). The tolerance
-is 1e-6; the last tests show that a real mistake (a Keras kernel filled without transposing, a
-different learning rate) lands far outside it.
+The three are loaded with the same weights (``nnscratch.frameworks.compare.three_nets``) and
+compared in float64, where the only differences left are the order of floating-point sums (about
+1e-16). The tolerance is 1e-6; the last tests show that a real mistake (a Keras kernel filled
+without transposing, a different learning rate) lands far outside it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnscratch import compare, keras_net, torch_net  # nnscratch first: quiet TensorFlow
+from nnscratch.frameworks import compare, keras_net, torch_net  # nnscratch first: quiet TF
 from nnscratch.network import Network
 
 TOL = 1e-6
@@ -30,7 +30,9 @@ def start_params(biases: bool) -> dict[str, np.ndarray]:
     params = Network(seed=0, biases=biases, dtype=np.float64).params
     if biases:  # non-zero biases, so that a bias copied to the wrong place would show
         rng = np.random.default_rng(2)
-        params.update({k: rng.normal(0, 0.1, v.shape) for k, v in params.items() if k.startswith("b")})
+        params.update(
+            {k: rng.normal(0, 0.1, v.shape) for k, v in params.items() if k.startswith("b")}
+        )
     return params
 
 
@@ -80,7 +82,10 @@ def test_training_on_identical_batches_gives_the_same_losses():
     for framework in ("torch", "keras"):
         np.testing.assert_allclose(losses[framework], losses["numpy"], rtol=0, atol=TOL)
     final = nets.numpy.params
-    for name, params in (("torch", torch_net.get_params(nets.torch)), ("keras", keras_net.get_params(nets.keras))):
+    for name, params in (
+        ("torch", torch_net.get_params(nets.torch)),
+        ("keras", keras_net.get_params(nets.keras)),
+    ):
         for key in final:
             assert np.abs(params[key] - final[key]).max() < TOL, f"{name} {key} after 12 steps"
 
@@ -91,7 +96,8 @@ def test_training_on_identical_batches_gives_the_same_losses():
 
 
 def test_a_kernel_filled_without_transposing_is_caught():
-    """Keras kernels are (in, out). Filling one with W's numbers in (out, in) order, merely reshaped to fit,
+    """Keras kernels are (in, out). Filling one with W's numbers in (out, in) order, merely reshaped
+    to fit,
     gives a model of the right shapes and wrong maths; the agreement check sees it at once."""
     X, Y = batch()
     nets = compare.three_nets(start_params(False), dtype="float64")

@@ -1,4 +1,5 @@
-"""The benchmark command runs and prints its table; no timing is asserted (timings belong in the output)."""
+"""The benchmark command runs and prints its table; no timing is asserted (timings belong in the
+output), and it prints measurements, not targets."""
 
 from __future__ import annotations
 
@@ -13,23 +14,57 @@ from nnscratch.bench import flops_per_image
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def bench(*args: str) -> list[str]:
+    env = dict(os.environ)
+    env.setdefault("NNSCRATCH_DATA", str(ROOT.parent / "shared" / "data"))
+    run = subprocess.run(
+        [sys.executable, "-m", "nnscratch.bench", "--quick", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stderr == "", (
+        f"the benchmark wrote to stderr (TensorFlow noise?):\n{run.stderr[-3000:]}"
+    )
+    assert not re.search(r"\btarget\b|\bmet\b", run.stdout), (
+        f"a target in the output:\n{run.stdout}"
+    )
+    return run.stdout.rstrip("\n").splitlines()
+
+
 def test_flops_per_image_matches_the_hand_count():
-    # forward 2*(784*128 + 128*64 + 64*10) = 218,368; dW the same; deltas 2*(128*64 + 64*10) = 17,664
+    # forward 2*(784*128 + 128*64 + 64*10) = 218,368; dW the same; deltas 2*(128*64 + 64*10) =
+    # 17,664
     assert flops_per_image((784, 128, 64, 10)) == 454_400
-    assert round(flops_per_image() * 60_000 / 1e9) == 27  # the issue's "27 GFLOP per epoch" (60,000 images)
+    assert round(flops_per_image() * 60_000 / 1e9) == 27  # "27 GFLOP per epoch" (60,000 images)
 
 
 def test_quick_benchmark_prints_the_table_and_the_ratio_line():
-    env = dict(os.environ)
-    env.setdefault("NNSCRATCH_DATA", str(ROOT.parent / "shared" / "data"))
-    run = subprocess.run([sys.executable, "-m", "nnscratch.bench", "--quick"], capture_output=True, text=True,
-                         env=env, cwd=ROOT, timeout=600)
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert run.stderr == "", f"the benchmark wrote to stderr (TensorFlow noise?):\n{run.stderr[-3000:]}"
-    lines = run.stdout.rstrip("\n").splitlines()
-    for name in ("NumPy per-sample SGD", "NumPy mini-batch", "PyTorch, index batches", "PyTorch, DataLoader",
-                 "Keras, model.fit"):
+    lines = bench()
+    assert re.search(r"load average (\d+\.\d\d|n/a) before, (\d+\.\d\d|n/a) after", lines[0]), (
+        lines[0]
+    )
+    for name in (
+        "NumPy per-sample SGD",
+        "NumPy mini-batch",
+        "PyTorch, index batches",
+        "PyTorch, DataLoader",
+        "Keras, model.fit",
+    ):
         row = next((line for line in lines if line.startswith(name)), None)
-        assert row is not None, f"no row for {name}:\n{run.stdout}"
-        assert re.search(r" \d+\.\d{3} +\d+ +[01]\.\d{4} ", row), f"row without s/epoch, epochs, accuracy: {row}"
+        assert row is not None, f"no row for {name}:\n" + "\n".join(lines)
+        assert re.search(r" \d+\.\d{3} +\d+ +[01]\.\d{4} ", row), (
+            f"no s/epoch, epochs, accuracy: {row}"
+        )
     assert re.fullmatch(r"numpy/pytorch epoch time ratio: \d+\.\d\d", lines[-1]), lines[-1]
+
+
+def test_quick_sgd_mode_prints_a_row_per_seed_and_the_cost_of_a_step():
+    lines = bench("--sgd")
+    rows = [line for line in lines if re.match(r" +\d+ \| +\d+ \| +[01]\.\d{4} \|", line)]
+    assert len(rows) == 2, "\n".join(lines)  # two seeds in quick mode
+    assert any(line.startswith("sgd_step, 1 BLAS thread") for line in lines)
+    assert "bounds per-sample SGD" in lines[-1]

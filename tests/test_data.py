@@ -16,19 +16,24 @@ import pytest
 from nnscratch import data
 from nnscratch.data import ALL_FILES, MNISTError, load_mnist, mnist_splits
 
-SHARED = Path(os.environ.get("NNSCRATCH_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")) / "mnist"
+SHARED = (
+    Path(os.environ.get("NNSCRATCH_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    / "mnist"
+)
 if not all((SHARED / name).is_file() for name in ALL_FILES):
     pytest.exit(
-        f"The tests need the four MNIST files in {SHARED}: set NNSCRATCH_DATA to the folder that holds mnist/",
+        f"The tests need the four MNIST files in {SHARED}: set NNSCRATCH_DATA to the folder that "
+        "holds mnist/",
         returncode=4,
     )
 
-UNREACHABLE = ["http://127.0.0.1:9/"]  # the discard port: connection refused at once, like no network
+# the discard port: connection refused at once, like no network
+UNREACHABLE = ["http://127.0.0.1:9/"]
 
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch, tmp_path):
-    """Each test starts with its own empty cache, no NNSCRATCH_DATA, no network and no memoised arrays."""
+    """Each test starts with an empty cache, no NNSCRATCH_DATA, no network, no memoised arrays."""
     monkeypatch.delenv(data.DATA_ENV, raising=False)
     monkeypatch.setenv(data.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setattr(data, "MIRRORS", UNREACHABLE)
@@ -79,11 +84,33 @@ def test_train_and_test_shapes_types_and_order(monkeypatch):
     assert images.shape == (60000, 28, 28) and images.dtype == np.uint8
     assert labels.shape == (60000,) and np.issubdtype(labels.dtype, np.integer)
     assert labels[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]  # the original order
-    assert np.bincount(labels).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert np.bincount(labels).tolist() == [
+        5923,
+        6742,
+        5958,
+        6131,
+        5842,
+        5421,
+        5918,
+        6265,
+        5851,
+        5949,
+    ]
     assert 0.1306 < images.mean() / 255 < 0.1308
     test_images, test_labels = load_mnist("test")
     assert test_images.shape == (10000, 28, 28) and test_labels.shape == (10000,)
-    assert np.bincount(test_labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert np.bincount(test_labels).tolist() == [
+        980,
+        1135,
+        1032,
+        1010,
+        982,
+        892,
+        958,
+        1028,
+        974,
+        1009,
+    ]
 
 
 def test_returned_arrays_are_fresh_copies(monkeypatch):
@@ -108,7 +135,8 @@ def test_reads_from_a_read_only_data_folder(monkeypatch, tmp_path):
     try:
         images, _ = load_mnist("test")
         assert images.shape == (10000, 28, 28)
-        assert sorted(p.name for p in folder.iterdir()) == sorted(ALL_FILES)  # nothing written there
+        # nothing written there
+        assert sorted(p.name for p in folder.iterdir()) == sorted(ALL_FILES)
         assert not (tmp_path / "cache").exists()  # and no download happened
     finally:
         for path in [folder.parent, folder, *folder.iterdir()]:
@@ -124,7 +152,8 @@ def test_splits_are_85_15_of_the_official_training_set_plus_the_test_set(monkeyp
     assert splits.train.x.min() == 0.0 and splits.train.x.max() == 1.0
     assert np.array_equal(splits.train.y.argmax(axis=1), splits.train.labels)
     assert np.array_equal(splits.test.labels, load_mnist("test")[1])
-    # validation and train are disjoint parts of the training set: together they hold every image once
+    # validation and train are disjoint parts of the training set: together they hold every image
+    # once
     pixels = np.concatenate([splits.train.x, splits.val.x]).sum(axis=1)
     assert np.allclose(np.sort(pixels), np.sort(mnist_scaled_sums()), atol=1e-3)
 
@@ -206,7 +235,9 @@ def test_truncated_file_is_named(monkeypatch, tmp_path):
     path = folder / "train-images-idx3-ubyte.gz"
     path.write_bytes(path.read_bytes()[:1_000_000])
     monkeypatch.setenv(data.DATA_ENV, str(tmp_path / "d"))
-    with pytest.raises(MNISTError, match=r"train-images-idx3-ubyte\.gz is truncated or is not a valid gzip file") as info:
+    with pytest.raises(
+        MNISTError, match=r"train-images-idx3-ubyte\.gz is truncated or is not a valid gzip file"
+    ) as info:
         load_mnist("train")
     assert str(path) in str(info.value)
 
@@ -215,7 +246,9 @@ def test_not_gzip_is_named(monkeypatch, tmp_path):
     folder = make_data_dir(tmp_path / "d")
     (folder / "t10k-labels-idx1-ubyte.gz").write_text("<html>404 Not Found</html>")
     monkeypatch.setenv(data.DATA_ENV, str(tmp_path / "d"))
-    with pytest.raises(MNISTError, match=r"t10k-labels-idx1-ubyte\.gz is truncated or is not a valid gzip file"):
+    with pytest.raises(
+        MNISTError, match=r"t10k-labels-idx1-ubyte\.gz is truncated or is not a valid gzip file"
+    ):
         load_mnist("test")
 
 
@@ -224,7 +257,11 @@ def test_wrong_magic_number(monkeypatch, tmp_path):
     # the label file given the name of the image file: a plausible mix-up
     shutil.copy(SHARED / "t10k-labels-idx1-ubyte.gz", folder / "t10k-images-idx3-ubyte.gz")
     monkeypatch.setenv(data.DATA_ENV, str(tmp_path / "d"))
-    with pytest.raises(MNISTError, match=r"t10k-images-idx3-ubyte\.gz does not start with the IDX magic number 2051 \(found 2049\)"):
+    with pytest.raises(
+        MNISTError,
+        match=r"t10k-images-idx3-ubyte\.gz does not start with the IDX magic number 2051 "
+        r"\(found 2049\)",
+    ):
         load_mnist("test")
 
 
@@ -250,7 +287,11 @@ def test_wrong_checksum(monkeypatch, tmp_path):
 
     rewrite(folder / "t10k-labels-idx1-ubyte.gz", flip_one_label)
     monkeypatch.setenv(data.DATA_ENV, str(tmp_path / "d"))
-    with pytest.raises(MNISTError, match=r"t10k-labels-idx1-ubyte\.gz has the wrong checksum .* expected 27ae3e4e09519cfbb04c329615203637"):
+    with pytest.raises(
+        MNISTError,
+        match=r"t10k-labels-idx1-ubyte\.gz has the wrong checksum .* "
+        r"expected 27ae3e4e09519cfbb04c329615203637",
+    ):
         load_mnist("test")
 
 
@@ -280,4 +321,6 @@ def test_a_bad_cached_file_offline_names_the_file_and_the_failed_download(tmp_pa
     with pytest.raises(MNISTError) as info:
         load_mnist("test")
     message = str(info.value)
-    assert str(bad) in message and "truncated" in message and "A fresh download failed too" in message
+    assert (
+        str(bad) in message and "truncated" in message and "A fresh download failed too" in message
+    )

@@ -1,6 +1,9 @@
 """The exercises and their grading.
 
-- The released exercises are up to date with the solutions (their single source), and hold stubs only.
+- The exercises are listed once, by the release's manifest: the solutions, the released notebooks,
+  the table of contents and the modules of checks agree with it.
+- The released exercises are up to date with the solutions (their single source), and hold stubs
+  only.
 - Graded by ``nnscratch.grade`` (quick mode): every solution passes every check, every released
   exercise fails every check, and every plausible wrong answer in ``tests/wrong_answers/`` fails the
   check aimed at it, with the expected words, including attempts to fool the grader.
@@ -19,21 +22,54 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
-from nnscratch import grade, release
-from nnscratch.released_checks import EXERCISES as RELEASED
+from nnscratch.grade import checks, harness, release, restore, runner, stubs
+from nnscratch.grade.report import Report, format_reports
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
-EXERCISE_NBS = sorted((ROOT / "exercises").glob("*.ipynb"))
+RELEASED = restore.released()  # the manifest written by the release: the one list of exercises
+NAMES = list(RELEASED)
+SOLUTIONS = [ROOT / "solutions" / f"{name}.ipynb" for name in NAMES]
+EXERCISE_NBS = [ROOT / "exercises" / f"{name}.ipynb" for name in NAMES]
 CASES = sorted((ROOT / "tests" / "wrong_answers").glob("*.py"))
-NAMES = [p.stem for p in SOLUTIONS]
 
 
-def test_there_are_five_exercises():
-    assert NAMES == ["01_relu", "02_biases", "03_layer_loops", "04_minibatch", "05_optimizers"]
-    assert [p.stem for p in EXERCISE_NBS] == NAMES
-    assert list(RELEASED) == NAMES
+def test_the_exercises_are_listed_once():
+    """The manifest lists the exercises; everything else that names them agrees with it."""
+    assert NAMES, "the manifest lists no exercise"
+    assert [p.stem for p in sorted((ROOT / "solutions").glob("*.ipynb"))] == NAMES
+    assert [p.stem for p in sorted((ROOT / "exercises").glob("*.ipynb"))] == NAMES
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    parts = {part["caption"]: [c["file"] for c in part["chapters"]] for part in toc["parts"]}
+    assert parts["Exercises"] == [f"exercises/{name}" for name in NAMES]
+    assert parts["Solutions"] == [f"solutions/{name}" for name in NAMES]
+    modules = sorted(p.stem for p in (ROOT / "nnscratch" / "grade" / "checks").glob("ex*.py"))
+    assert modules == [f"ex{name}" for name in NAMES]  # one module of checks per exercise
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_check_is_declared_once(name):
+    """The check ids of the manifest are those the exercise's module declares, in order."""
+    released = [c["check"] for c in RELEASED[name]["cells"] if "check" in c]
+    assert released == list(checks.declared(name))
+
+
+def test_a_check_prints_its_pass_line_from_its_declaration(capsys):
+    @harness.check
+    def check_something(x):
+        return f"x is {x}"
+
+    assert check_something.check_id == "something"
+    check_something(3)
+    assert capsys.readouterr().out == "PASS something: x is 3\n"
+
+    @harness.check
+    def check_forgetful(x):
+        pass
+
+    with pytest.raises(TypeError, match="instead of a line of detail"):
+        check_forgetful(3)
 
 
 # --------------------------------------------------------------------------------------------
@@ -43,8 +79,9 @@ def test_there_are_five_exercises():
 
 def test_release_is_up_to_date():
     out_of_date = release.stale(ROOT / "solutions", ROOT / "exercises")
-    assert not out_of_date, ("exercises/ is out of date with solutions/: run `python -m nnscratch.release`:\n"
-                             + "\n".join(out_of_date))
+    assert not out_of_date, "exercises/ is out of date with solutions/: run `make release`:\n" + (
+        "\n".join(out_of_date)
+    )
 
 
 def test_release_check_fails_when_a_solution_changes(tmp_path):
@@ -53,11 +90,12 @@ def test_release_check_fails_when_a_solution_changes(tmp_path):
     nb = nbformat.read(tmp_path / "02_biases.ipynb", as_version=4)
     nb.cells[1].source += "\n\nOne more sentence."
     nbformat.write(nb, tmp_path / "02_biases.ipynb")
-    run = subprocess.run([sys.executable, "-m", "nnscratch.release", "--check", "--solutions", str(tmp_path)],
-                         capture_output=True, text=True, timeout=120)
-    assert run.returncode == 1 and "02_biases.ipynb" in run.stderr and "python -m nnscratch.release" in run.stderr
-    run = subprocess.run([sys.executable, "-m", "nnscratch.release", "--check"], capture_output=True, text=True,
-                         timeout=120)
+    command = [sys.executable, "-m", "nnscratch.grade.release", "--check"]
+    run = subprocess.run(
+        command + ["--solutions", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 1 and "02_biases.ipynb" in run.stderr and "make release" in run.stderr
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
 
 
@@ -66,42 +104,66 @@ def test_exercise_holds_stubs_not_solutions(name):
     solution = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
     exercise = nbformat.read(ROOT / "exercises" / f"{name}.ipynb", as_version=4)
     text = "\n".join(c.source for c in exercise.cells)
-    assert release.BEGIN not in text and release.END not in text and release.MD_BEGIN not in text
-    regions = sum(c.source.count(release.BEGIN) for c in solution.cells if c.cell_type == "code")
+    assert stubs.BEGIN not in text and stubs.END not in text and stubs.MD_BEGIN not in text
+    regions = sum(c.source.count(stubs.BEGIN) for c in solution.cells if c.cell_type == "code")
     assert regions and text.count("raise NotImplementedError(") == regions
-    code_lines = {line.strip() for c in exercise.cells if c.cell_type == "code" for line in c.source.split("\n")}
+    code_lines = {
+        line.strip()
+        for c in exercise.cells
+        if c.cell_type == "code"
+        for line in c.source.split("\n")
+    }
     for cell in solution.cells:  # no line written inside a solution region survives
-        if cell.cell_type == "code" and release.BEGIN in cell.source:
-            body = re.findall(re.escape(release.BEGIN) + r"(.*?)" + re.escape(release.END), cell.source, re.S)
+        if cell.cell_type == "code" and stubs.BEGIN in cell.source:
+            body = re.findall(
+                re.escape(stubs.BEGIN) + r"(.*?)" + re.escape(stubs.END), cell.source, re.S
+            )
             for line in "\n".join(body).split("\n"):
                 if len(line.strip()) > 12:
-                    assert line.strip() not in code_lines, f"{name}: solution line leaked into the exercise: {line.strip()}"
+                    assert line.strip() not in code_lines, (
+                        f"{name}: solution line leaked into the exercise: {line.strip()}"
+                    )
     ids = {c.id for c in exercise.cells}
     for cell in solution.cells:
         tags = cell.metadata.get("tags", [])
         assert (cell.id in ids) == ("solution-only" not in tags)
     how_to = next(c for c in exercise.cells if c.id == "how-to")
-    assert "tags" not in how_to.metadata and f"python -m nnscratch.grade exercises/{name}.ipynb" in how_to.source
+    assert (
+        "tags" not in how_to.metadata
+        and f"python -m nnscratch.grade exercises/{name}.ipynb" in how_to.source
+    )
     assert f"pytest --nbval-lax exercises/{name}.ipynb" in how_to.source
     assert exercise.cells[1].source.startswith(f"# Exercise {int(name[:2])}:")
     assert solution.cells[1].source.startswith(f"# Solution {int(name[:2])}:")
     checks = [c for c in exercise.cells if "check" in c.metadata.get("tags", [])]
     assert len(checks) >= 3 and all(c.metadata["nnscratch"]["check"] for c in checks)
-    for cell in checks:  # check cells only call the package: no expected values stored in the notebook
+    for (
+        cell
+    ) in checks:  # check cells only call the package: no expected values stored in the notebook
         code = [line for line in cell.source.split("\n") if not line.startswith("#")]
-        assert len(code) == 2 and code[0].startswith("from nnscratch.checks import check_")
+        assert len(code) == 2 and code[0].startswith(
+            f"from nnscratch.grade.checks.ex{name} import check_"
+        )
 
 
 def test_stub_keeps_signature_and_docstring():
-    source = 'def f(x):\n    """Doc."""\n    y = 1  # hint\n    ### BEGIN SOLUTION\n    return x + y\n    ### END SOLUTION'
-    stub = release.stub_code(source, "test")
-    assert stub == ('def f(x):\n    """Doc."""\n    y = 1  # hint\n    # YOUR CODE HERE\n'
-                    '    raise NotImplementedError("f(): replace this line with your code")')
+    source = (
+        'def f(x):\n    """Doc."""\n    y = 1  # hint\n'
+        "    ### BEGIN SOLUTION\n    return x + y\n    ### END SOLUTION"
+    )
+    stub = stubs.stub_code(source, "test")
+    assert stub == (
+        'def f(x):\n    """Doc."""\n    y = 1  # hint\n    # YOUR CODE HERE\n'
+        '    raise NotImplementedError("f(): replace this line with your code")'
+    )
     with pytest.raises(release.ReleaseError, match="has no"):
-        release.stub_code("### BEGIN SOLUTION\nx = 1", "test")
+        stubs.stub_code("### BEGIN SOLUTION\nx = 1", "test")
     with pytest.raises(release.ReleaseError, match="without"):
-        release.stub_code("x = 1\n### END SOLUTION", "test")
-    assert release.stub_markdown("Q?\n<!-- BEGIN SOLUTION -->\nA.\n<!-- END SOLUTION -->", "t") == "Q?\n*Your answer here.*"
+        stubs.stub_code("x = 1\n### END SOLUTION", "test")
+    assert (
+        stubs.stub_markdown("Q?\n<!-- BEGIN SOLUTION -->\nA.\n<!-- END SOLUTION -->", "t")
+        == "Q?\n*Your answer here.*"
+    )
 
 
 def test_release_refuses_an_exercise_that_shows_glued_numbers(tmp_path):
@@ -111,21 +173,63 @@ def test_release_refuses_an_exercise_that_shows_glued_numbers(tmp_path):
         release.make_exercise(nb, SOLUTIONS[0])
 
 
+def _cell(nb, cell_id):
+    return next(c for c in nb.cells if c.id == cell_id)
+
+
+def test_release_takes_the_check_id_from_the_declaration():
+    """A check cell names its check once, by calling it; the release refuses anything else."""
+    nb = nbformat.read(SOLUTIONS[0], as_version=4)
+    exercise = release.make_exercise(nb, SOLUTIONS[0])
+    assert _cell(exercise, "check-relu-prime").metadata["nnscratch"] == {"check": "relu_prime"}
+    cases = {
+        "declares no check check_relu_twice": "from nnscratch.grade.checks.ex01_relu import "
+        "check_relu_twice\ncheck_relu_twice(relu)",
+        "imports one check from its exercise": "from nnscratch.grade.checks.ex02_biases import "
+        "check_init_biases\ncheck_init_biases(relu)",
+        "calls another function": "from nnscratch.grade.checks.ex01_relu import check_relu\n"
+        "check_relu_prime(relu)",
+        "called by a second check cell": "from nnscratch.grade.checks.ex01_relu import check_relu\n"
+        "check_relu(relu)",
+    }
+    for message, source in cases.items():
+        broken = copy.deepcopy(nb)
+        _cell(broken, "check-relu-prime").source = source
+        with pytest.raises(release.ReleaseError, match=message):
+            release.make_exercise(broken, SOLUTIONS[0])
+    broken = copy.deepcopy(nb)
+    _cell(broken, "check-relu-prime").metadata["nnscratch"] = {"check": "relu_prime"}
+    with pytest.raises(release.ReleaseError, match="remove metadata"):
+        release.make_exercise(broken, SOLUTIONS[0])
+    broken = copy.deepcopy(nb)
+    broken.cells = [c for c in broken.cells if c.id != "check-relu-network"]
+    with pytest.raises(release.ReleaseError, match="declares relu_network, but no check cell"):
+        release.make_exercise(broken, SOLUTIONS[0])
+    broken = copy.deepcopy(nb)
+    _cell(broken, "check-relu-prime").metadata.pop("tags")
+    with pytest.raises(release.ReleaseError, match="must be tagged 'check'"):
+        release.make_exercise(broken, SOLUTIONS[0])
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_restore_puts_checks_back_in_place(name):
-    """Deleting every check cell (and renewing the cell ids) gives back the released order of checks."""
+    """Deleting every check cell (and renewing the cell ids) gives back the released order."""
     exercise = nbformat.read(ROOT / "exercises" / f"{name}.ipynb", as_version=4)
     want = [c.id for c in exercise.cells]
     stripped = copy.deepcopy(exercise)
     stripped.cells = [c for c in stripped.cells if "check" not in c.metadata.get("tags", [])]
-    restored, checks = grade.restore_checks(stripped, name)
+    restored, found = restore.restore_checks(stripped, name)
     assert [c.id for c in restored.cells] == want
     for cell in stripped.cells:
         cell.id = uuid.uuid4().hex[:8]
-    restored, checks = grade.restore_checks(stripped, name)
+    restored, found = restore.restore_checks(stripped, name)
     order = [c.metadata.get("nnscratch", {}).get("check") or c.cell_type for c in restored.cells]
-    assert order == [c.metadata.get("nnscratch", {}).get("check") or c.cell_type for c in exercise.cells]
-    assert [cid for _, cid in checks] == [c["check"] for c in RELEASED[name]["cells"] if "check" in c]
+    assert order == [
+        c.metadata.get("nnscratch", {}).get("check") or c.cell_type for c in exercise.cells
+    ]
+    assert [cid for _, cid in found] == [
+        c["check"] for c in RELEASED[name]["cells"] if "check" in c
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -159,9 +263,16 @@ def parse_case(path: Path) -> Case:
         elif m := re.match(r"# ([a-z-]+): (.*)", line):
             header[m.group(1)] = m.group(2).strip()
     listed = lambda key: [s.strip() for s in header.get(key, "").split(",") if s.strip()]  # noqa: E731
-    return Case(path, header["exercise"], header.get("base", "solution"), listed("fails"), listed("passes"),
-                header.get("message"), float(header.get("cell-timeout", 120)),
-                [(a, cid, "\n".join(code).strip("\n")) for a, cid, code in edits])
+    return Case(
+        path,
+        header["exercise"],
+        header.get("base", "solution"),
+        listed("fails"),
+        listed("passes"),
+        header.get("message"),
+        float(header.get("cell-timeout", 120)),
+        [(a, cid, "\n".join(code).strip("\n")) for a, cid, code in edits],
+    )
 
 
 def build_case(case: Case, folder: Path) -> Path:
@@ -169,7 +280,9 @@ def build_case(case: Case, folder: Path) -> Path:
     for action, cid, code in case.edits:
         index = next((i for i, c in enumerate(nb.cells) if c.id == cid), None) if cid else None
         if cid and index is None:
-            raise AssertionError(f"{case.path.name}: no cell with id {cid!r} in the {case.base} notebook")
+            raise AssertionError(
+                f"{case.path.name}: no cell with id {cid!r} in the {case.base} notebook"
+            )
         if action == "replace":
             nb.cells[index].source = code
         elif action == "insert-after":
@@ -189,8 +302,8 @@ def build_case(case: Case, folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> dict[str, grade.Report]:
-    """Every solution, released exercise and wrong answer, graded in quick mode, two kernels at a time."""
+def graded(tmp_path_factory) -> dict[str, Report]:
+    """Every solution, released exercise and wrong answer, graded in quick mode, two at a time."""
     folder = tmp_path_factory.mktemp("graded")
     jobs: dict[str, tuple[Path, dict]] = {}
     for kind, paths in (("solution", SOLUTIONS), ("exercise", EXERCISE_NBS)):
@@ -201,25 +314,34 @@ def graded(tmp_path_factory) -> dict[str, grade.Report]:
     for path in CASES:
         case = parse_case(path)
         named = case.fails + case.passes
-        # A wrong answer runs only up to the checks it names (the training at the end is not needed).
+        # A wrong answer runs only up to the checks it names (the training at the end is not
+        # needed).
         only = None if "all" in named else named
-        jobs[f"case:{path.stem}"] = (build_case(case, folder), {"cell_timeout": case.cell_timeout, "only": only})
+        jobs[f"case:{path.stem}"] = (
+            build_case(case, folder),
+            {"cell_timeout": case.cell_timeout, "only": only},
+        )
     # The cases with short time limits (endless loops) first, so that they overlap with the others.
     order = sorted(jobs, key=lambda k: jobs[k][1].get("cell_timeout", 120))
-    settings = [(jobs[k][0], {"cell_timeout": 120, "notebook_timeout": 300, "threads": 1, **jobs[k][1]}) for k in order]
+    settings = [
+        (jobs[k][0], {"cell_timeout": 120, "notebook_timeout": 300, "threads": 1, **jobs[k][1]})
+        for k in order
+    ]
     with ProcessPoolExecutor(max_workers=2) as pool:
-        return dict(zip(order, pool.map(grade._grade_kw, settings)))
+        return dict(zip(order, pool.map(runner._grade_kw, settings)))
 
 
-def _table(report: grade.Report) -> str:
-    return grade.format_reports([report])
+def _table(report: Report) -> str:
+    return format_reports([report])
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_solution_passes_every_check(graded, name):
     report = graded[f"solution:{name}"]
     assert report.error is None, report.error
-    assert [r.check for r in report.results] == [c["check"] for c in RELEASED[name]["cells"] if "check" in c]
+    assert [r.check for r in report.results] == [
+        c["check"] for c in RELEASED[name]["cells"] if "check" in c
+    ]
     assert report.ok, _table(report)
 
 
@@ -228,7 +350,9 @@ def test_released_exercise_fails_every_check(graded, name):
     report = graded[f"exercise:{name}"]
     assert report.error is None and report.results, report.error
     assert not any(r.passed for r in report.results), _table(report)
-    for result in report.results:  # each failure explains itself: the stub, not a crash of the grader
+    for (
+        result
+    ) in report.results:  # each failure explains itself: the stub, not a crash of the grader
         if not result.check.endswith("training"):
             assert "raised NotImplementedError" in result.message, _table(report)
 
@@ -244,21 +368,30 @@ def test_wrong_answer_fails_the_check_aimed_at_it(graded, path):
     assert fails or passes, f"{path.name} expects nothing"
     for check in fails:
         assert check in results, f"{path.name}: no check {check!r} in {list(results)}"
-        assert not results[check].passed, f"{path.name}: check {check} passed but should fail\n{_table(report)}"
+        assert not results[check].passed, (
+            f"{path.name}: check {check} passed but should fail\n{_table(report)}"
+        )
     if case.message:  # the check the wrong answer aims at (the first listed) says what is wrong
         assert case.message in results[fails[0]].message, (
-            f"{path.name}: the message of {fails[0]} lacks {case.message!r}\n{_table(report)}")
+            f"{path.name}: the message of {fails[0]} lacks {case.message!r}\n{_table(report)}"
+        )
     for check in passes:
         assert results[check].passed, f"{path.name}: check {check} should pass\n{_table(report)}"
 
 
 def test_every_check_has_a_wrong_answer_aimed_at_it():
-    aimed = {(c.exercise, check) for c in map(parse_case, CASES) if not c.path.stem.startswith("tamper")
-             for check in c.fails}
+    aimed = {
+        (c.exercise, check)
+        for c in map(parse_case, CASES)
+        if not c.path.stem.startswith("tamper")
+        for check in c.fails
+    }
     for name, entry in RELEASED.items():
         for cell in entry["cells"]:
             if "check" in cell and not cell["check"].endswith("training"):
-                assert (name, cell["check"]) in aimed, f"no wrong answer in tests/wrong_answers aims at {name}/{cell['check']}"
+                assert (name, cell["check"]) in aimed, (
+                    f"no wrong answer in tests/wrong_answers aims at {name}/{cell['check']}"
+                )
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,27 +401,47 @@ def test_every_check_has_a_wrong_answer_aimed_at_it():
 
 def test_grade_command_prints_a_table_and_exits_by_the_result(tmp_path):
     run = subprocess.run(
-        [sys.executable, "-m", "nnscratch.grade", "--quick", "--jobs", "2", "solutions/04_minibatch.ipynb",
-         "exercises/04_minibatch.ipynb"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "nnscratch.grade",
+            "--quick",
+            "--jobs",
+            "2",
+            "solutions/04_minibatch.ipynb",
+            "exercises/04_minibatch.ipynb",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 1, run.stdout + run.stderr
     assert re.search(r"exercise\s+check\s+result\s+message", run.stdout)
     assert "score 04_minibatch: 4/4 checks passed (100%)" in run.stdout
     assert "score 04_minibatch: 0/4 checks passed (0%)" in run.stdout
     assert "total: 4/8 checks passed (50%) in 2 notebooks" in run.stdout
-    missing = subprocess.run([sys.executable, "-m", "nnscratch.grade", str(tmp_path / "nope.ipynb")],
-                             capture_output=True, text=True, timeout=120)
+    missing = subprocess.run(
+        [sys.executable, "-m", "nnscratch.grade", str(tmp_path / "nope.ipynb")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert missing.returncode == 2 and "no such file" in missing.stdout
     other = tmp_path / "notes.ipynb"
     nbformat.write(nbformat.v4.new_notebook(), other)
-    unknown = subprocess.run([sys.executable, "-m", "nnscratch.grade", str(other)], capture_output=True, text=True,
-                             timeout=120)
+    unknown = subprocess.run(
+        [sys.executable, "-m", "nnscratch.grade", str(other)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert unknown.returncode == 2 and "cannot tell which exercise" in unknown.stdout
 
 
-def test_nbval_runs_the_checks_of_an_exercise():
-    """`pytest --nbval-lax exercises/NN.ipynb` grades it too: with the stubs, every check cell fails."""
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "-c", "/dev/null",
-         "exercises/01_relu.ipynb"], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 1, run.stdout[-3000:]
-    assert run.stdout.count("CheckFailed") >= 4 and "NotImplementedError" in run.stdout, run.stdout[-3000:]
+def test_nbval_runs_the_checks_of_an_exercise(nbval):
+    """`pytest --nbval-lax exercises/NN.ipynb` grades too: on the stubs, every check cell fails."""
+    run = nbval("exercises/01_relu.ipynb", cwd=ROOT)
+    out = run.stdout[-3000:]
+    assert run.returncode == 1, out
+    assert run.stdout.count("CheckFailed") >= 4 and "NotImplementedError" in run.stdout, out

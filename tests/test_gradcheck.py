@@ -21,7 +21,8 @@ def test_numerical_gradient_of_a_known_function():
     x = np.array([[1.0, -2.0], [0.5, 3.0]])
     grad = numerical_gradient(lambda v: float(np.sum(v**3)), x)
     np.testing.assert_allclose(grad, 3 * x**2, rtol=1e-8)
-    np.testing.assert_array_equal(x, [[1.0, -2.0], [0.5, 3.0]])  # restored after the in-place probing
+    # restored after the in-place probing
+    np.testing.assert_array_equal(x, [[1.0, -2.0], [0.5, 3.0]])
 
 
 def test_rel_error():
@@ -57,10 +58,11 @@ def test_full_size_network_on_mnist_like_input(init):
 
 
 def test_a_wrong_gradient_is_caught(monkeypatch):
-    """The check must be able to fail: break sigmoid' and every layer below the output is flagged."""
+    """The check can fail: break sigmoid' and every layer below the output is flagged."""
     import nnscratch.network as network
 
-    monkeypatch.setattr(network, "sigmoid_prime", lambda z: network.sigmoid(z))  # forgot the (1 - s)
+    # forgot the (1 - s)
+    monkeypatch.setattr(network, "sigmoid_prime", lambda z: network.sigmoid(z))
     X, Y = toy_batch()
     errors = check_network_gradients(Network(SIZES, seed=0), X, Y)
     assert errors["W3"] < TOL  # the output layer does not use sigmoid'

@@ -40,14 +40,25 @@ ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "_build" / "screenshots" / "lab"
 CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = bool(os.environ.get("CI"))
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # A chapter with figures and data, the training chapter (learning curves, cited numbers), and one
 # exercise with its solution.
-NOTEBOOKS = ["chapters/01_data.ipynb", "chapters/05_training_sgd.ipynb",
-             "exercises/02_biases.ipynb", "solutions/02_biases.ipynb"]
+NOTEBOOKS = [
+    "chapters/01_data.ipynb",
+    "chapters/05_training_sgd.ipynb",
+    "exercises/02_biases.ipynb",
+    "solutions/02_biases.ipynb",
+]
 START_TIMEOUT = 120  # seconds for JupyterLab to answer
-RUN_TIMEOUT = 900    # seconds for Run All of one notebook in quick mode
+RUN_TIMEOUT = 900  # seconds for Run All of one notebook in quick mode
 EVAL = re.compile(r"\{eval\}`([^`]*)`")
 RAW_MYST = ["{glue", "{eval", "{numref", "```", ":::", "Unknown Directive"]
 # Roles that jupyterlab-myst renders; any other shows its bare content (a glue key, for instance).
@@ -55,8 +66,7 @@ ROLES = {"eval", "doc", "ref", "math", "sub", "sup", "abbr", "kbd", "term", "cit
 SETTINGS = {  # JupyterLab user settings, by plugin
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
-                                                     "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
 }
 
 
@@ -79,8 +89,11 @@ class Lab:
     def __init__(self, tmp: Path) -> None:
         self.root = tmp / "course"  # a copy: running notebooks can never write into the clone
         for folder in ("chapters", "exercises", "solutions"):
-            shutil.copytree(ROOT / folder, self.root / folder,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+            shutil.copytree(
+                ROOT / folder,
+                self.root / folder,
+                ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
+            )
         for plugin, values in SETTINGS.items():
             path = tmp / "settings" / f"{plugin}.jupyterlab-settings"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,20 +102,42 @@ class Lab:
         self.base = f"http://127.0.0.1:{self.port}/"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.log = SCREENSHOTS / "jupyterlab.log"
-        env = dict(os.environ, NNSCRATCH_QUICK="1", OMP_NUM_THREADS="1",
-                   OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                   JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
-                   JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
-                   JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_DATA_DIR=str(tmp / "data"),
-                   JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
+        env = dict(
+            os.environ,
+            NNSCRATCH_QUICK="1",
+            OMP_NUM_THREADS="1",
+            OPENBLAS_NUM_THREADS="1",
+            MKL_NUM_THREADS="1",
+            JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
+            JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
+            JUPYTER_CONFIG_DIR=str(tmp / "config"),
+            JUPYTER_DATA_DIR=str(tmp / "data"),
+            JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+        )
         env.pop("MPLBACKEND", None)
-        command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-                   f"--port={self.port}", "--port-retries=0", "--allow-root",
-                   f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-                   f"--FileCheckpoints.root_dir={tmp / 'checkpoints'}", "--expose-app-in-browser"]
+        command = [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--port-retries=0",
+            "--allow-root",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+            f"--FileCheckpoints.root_dir={tmp / 'checkpoints'}",
+            "--expose-app-in-browser",
+        ]
         with open(self.log, "w") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                            cwd=tmp, start_new_session=True)
+            self.process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=tmp,
+                start_new_session=True,
+            )
 
     def wait_until_up(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
@@ -110,19 +145,25 @@ class Lab:
             if self.process.poll() is not None:
                 break
             try:
-                with urllib.request.urlopen(f"{self.base}api/status?token={self.token}",
-                                            timeout=5) as reply:
+                with urllib.request.urlopen(
+                    f"{self.base}api/status?token={self.token}", timeout=5
+                ) as reply:
                     if reply.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(1)
-        state = (f"exited with status {self.process.returncode}" if self.process.poll() is not None
-                 else f"did not answer on {self.base} within {START_TIMEOUT} s")
+        state = (
+            f"exited with status {self.process.returncode}"
+            if self.process.poll() is not None
+            else f"did not answer on {self.base} within {START_TIMEOUT} s"
+        )
         tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
         self.stop()
-        pytest.fail(f"JupyterLab ({sys.executable} -m jupyterlab) {state}. Its log: {self.log}\n"
-                    f"{tail}", pytrace=False)
+        pytest.fail(
+            f"JupyterLab ({sys.executable} -m jupyterlab) {state}. Its log: {self.log}\n{tail}",
+            pytrace=False,
+        )
 
     def stop(self) -> None:
         """Stop the server (it shuts its kernels down); whatever is left of its group, by force."""
@@ -141,15 +182,21 @@ class Lab:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     if not CHROMIUM.is_file():
-        skip_or_fail(f"no {CHROMIUM}: install Debian's Chromium with "
-                     "`apt-get install -y --no-install-recommends chromium`")
+        skip_or_fail(
+            f"no {CHROMIUM}: install Debian's Chromium with "
+            "`apt-get install -y --no-install-recommends chromium`"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        skip_or_fail("Playwright for Python is missing: `.venv/bin/pip install -r requirements.txt`")
+        skip_or_fail(
+            "Playwright for Python is missing: `.venv/bin/pip install -r requirements.txt`"
+        )
     if shutil.which("jupyter-lab", path=str(Path(sys.executable).parent)) is None:
-        skip_or_fail(f"JupyterLab is not installed beside {sys.executable}: "
-                     "`.venv/bin/pip install -r requirements.txt`")
+        skip_or_fail(
+            f"JupyterLab is not installed beside {sys.executable}: "
+            "`.venv/bin/pip install -r requirements.txt`"
+        )
     for old in SCREENSHOTS.glob("*.png"):
         old.unlink()
     server = Lab(tmp_path_factory.mktemp("lab"))
@@ -196,7 +243,7 @@ EXPRESSIONS_DONE = """() => jupyterapp.shell.currentWidget.content.widgets.every
 
 
 def run_all(lab: Lab, path: str) -> tuple[list[dict], list[Path]]:
-    """Open ``path`` in JupyterLab, Run All, and return what each cell shows, and the screenshots."""
+    """Open ``path`` in JupyterLab, Run All; return what each cell shows, and the screenshots."""
     page = lab.context.new_page()
     try:
         page.goto(f"{lab.base}lab/tree/{path}?token={lab.token}", wait_until="load")
@@ -220,8 +267,9 @@ def run_all(lab: Lab, path: str) -> tuple[list[dict], list[Path]]:
 
 def screenshots(page, path: str) -> list[Path]:
     """The notebook from top to bottom, one screenshot per screenful."""
-    scroller = ("jupyterapp.shell.currentWidget.content.node"
-                ".querySelector('.jp-WindowedPanel-outer')")
+    scroller = (
+        "jupyterapp.shell.currentWidget.content.node.querySelector('.jp-WindowedPanel-outer')"
+    )
     height, view = page.evaluate(f"() => [{scroller}.scrollHeight, {scroller}.clientHeight]")
     stem = path.removesuffix(".ipynb").replace("/", "_")
     shots = []
@@ -250,17 +298,22 @@ def rendered_markdown_problems(cells: list[dict]) -> list[str]:
         prose = re.sub(r"```.*?```", "", source, flags=re.S)  # directive fences are not roles
         unknown = sorted(set(re.findall(r"\{([\w:-]+)\}`", prose)) - ROLES)
         if unknown:
-            problems.append(f"markdown cell {i} uses roles jupyterlab-myst does not render: "
-                            f"{unknown}")
-        results = {e["expression"]: e["result"]
-                   for e in cell["json"]["metadata"].get("user_expressions", [])}
+            problems.append(
+                f"markdown cell {i} uses roles jupyterlab-myst does not render: {unknown}"
+            )
+        results = {
+            e["expression"]: e["result"]
+            for e in cell["json"]["metadata"].get("user_expressions", [])
+        }
         for name in EVAL.findall(source):
             result = results.get(name, {})
             value = result.get("data", {}).get("text/plain", "")
             value = re.sub(r"^(['\"])(.*)\1$", r"\2", value)  # as jupyterlab-myst shows a str
             if result.get("status") != "ok" or not value or value not in cell["text"]:
-                problems.append(f"markdown cell {i}: {{eval}}`{name}` does not show its value "
-                                f"({result.get('status', 'not evaluated')}: {value!r})")
+                problems.append(
+                    f"markdown cell {i}: {{eval}}`{name}` does not show its value "
+                    f"({result.get('status', 'not evaluated')}: {value!r})"
+                )
     return problems
 
 
@@ -283,8 +336,10 @@ def test_notebook_runs_in_jupyterlab_with_every_figure_and_number(lab, path):
         if "figure" in data["metadata"].get("mystnb", {}):
             name = data["metadata"]["mystnb"]["figure"].get("name")
             if len(cell["images"]) != 1 or not all(cell["images"]):
-                problems.append(f"figure cell {i} ({name}) shows {len(cell['images'])} images "
-                                f"(natural widths {cell['images']}), not its figure")
+                problems.append(
+                    f"figure cell {i} ({name}) shows {len(cell['images'])} images "
+                    f"(natural widths {cell['images']}), not its figure"
+                )
     assert not problems, f"{path} in JupyterLab ({shots[0].parent}):\n" + "\n".join(problems)
 
 
@@ -294,8 +349,11 @@ def test_exercise_stops_at_the_first_check_naming_the_unfinished_function(lab, p
     problems = rendered_markdown_problems(cells)
     code = [(i, c) for i, c in enumerate(cells) if c["json"]["cell_type"] == "code"]
     first_check = next(i for i, c in code if "check" in c["json"]["metadata"].get("tags", []))
-    stubs = [re.search(r'raise NotImplementedError\("(\w+)\(\)', "".join(c["json"]["source"]))
-             for i, c in code if i < first_check]
+    stubs = [
+        re.search(r'raise NotImplementedError\("(\w+)\(\)', "".join(c["json"]["source"]))
+        for i, c in code
+        if i < first_check
+    ]
     function = next(m.group(1) for m in stubs if m)
     for i, cell in code:
         errors = errors_of(cell)
@@ -304,8 +362,10 @@ def test_exercise_stops_at_the_first_check_naming_the_unfinished_function(lab, p
         if i == first_check:
             shown = " ".join(f"{e['ename']}: {e['evalue']}" for e in errors)
             if function not in shown or "NotImplementedError" not in shown:
-                problems.append(f"the first check (cell {i}) shows {shown!r}, not the failure "
-                                f"of the unfinished {function}()")
+                problems.append(
+                    f"the first check (cell {i}) shows {shown!r}, not the failure "
+                    f"of the unfinished {function}()"
+                )
         if i > first_check and cell["json"].get("execution_count") is not None:
             problems.append(f"code cell {i} ran after the failing check: Run All should stop")
     assert not problems, f"{path} in JupyterLab ({shots[0].parent}):\n" + "\n".join(problems)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -99,13 +97,16 @@ def test_committed_without_outputs(path):
         assert "user_expressions" not in cell.get("metadata", {}), (
             f"{label(path)}: cell {i} holds evaluated {{eval}} values (saved from JupyterLab); "
             "clear them: Edit -> Clear Outputs of All Cells does not, so delete "
-            "metadata.user_expressions")
+            "metadata.user_expressions"
+        )
         if cell["cell_type"] != "code" or "NBVAL_CHECK_OUTPUT" in source(cell):
             continue
         assert not cell.get("outputs"), (
-            f"{label(path)}: cell {i} has saved outputs; clear them before committing")
+            f"{label(path)}: cell {i} has saved outputs; clear them before committing"
+        )
         assert cell.get("execution_count") is None, (
-            f"{label(path)}: cell {i} has an execution count; clear outputs")
+            f"{label(path)}: cell {i} has an execution count; clear outputs"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=label)
@@ -113,7 +114,8 @@ def test_first_cell_installs_the_package_on_colab(path):
     first = cells(path)[0]
     assert first["cell_type"] == "code" and source(first) == setup_cell_source(), (
         f"{label(path)}: the first cell must be the set-up cell "
-        "(tests/test_notebooks.py::setup_cell_source), with the repository URL from _config.yml")
+        "(tests/test_notebooks.py::setup_cell_source), with the repository URL from _config.yml"
+    )
     assert "remove-cell" in first.get("metadata", {}).get("tags", [])
 
 
@@ -131,7 +133,8 @@ def test_one_title_and_no_heading_jumps(path):
         for m in re.finditer(r"^(#{1,6}) ", re.sub(r"```.*?```", "", text, flags=re.S), re.M)
     ]
     assert levels and levels[0] == 1 and levels.count(1) == 1, (
-        f"{label(path)}: needs exactly one H1, first")
+        f"{label(path)}: needs exactly one H1, first"
+    )
     for before, after in zip(levels, levels[1:]):
         assert after <= before + 1, f"{label(path)}: heading jumps from H{before} to H{after}"
 
@@ -142,24 +145,26 @@ def test_every_notebook_is_in_the_toc_and_every_toc_entry_exists():
         assert str(path.relative_to(ROOT).with_suffix("")) in listed, f"{path} is not in _toc.yml"
     for entry in listed:
         assert any((ROOT / f"{entry}{ext}").is_file() for ext in (".md", ".ipynb")), (
-            f"_toc.yml names {entry}: no such file")
+            f"_toc.yml names {entry}: no such file"
+        )
 
 
-def test_nbval_fails_when_a_cell_raises(tmp_path):
+def test_nbval_fails_when_a_cell_raises(tmp_path, nbval):
     """The exercises' `pytest --nbval-lax` is a real check: a raising cell fails it."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x = 1"),
-                nbformat.v4.new_code_cell("raise ValueError('boom')")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("raise ValueError('boom')"),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, tmp_path / "broken.ipynb")
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-         "-c", "/dev/null", str(tmp_path / "broken.ipynb")],
-        capture_output=True, text=True, timeout=300,
-    )
+    run = nbval(tmp_path / "broken.ipynb", timeout=300)
     assert run.returncode == 1 and "1 failed, 1 passed" in run.stdout, run.stdout[-2000:]
 
 
@@ -170,23 +175,29 @@ def test_nbval_fails_when_a_cell_raises(tmp_path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=label)
 def test_code_lines_fit_in_79_characters(path):
     """Longer lines are clipped on the site's content column and wrap in JupyterLab and Colab."""
-    long = [f"cell {i}, line {n}: {len(line)} characters"
-            for i, _, text in code_cells(path)
-            for n, line in enumerate(text.split("\n"), start=1) if len(line) > MAX_LINE]
-    assert not long, (f"{label(path)}: code lines longer than {MAX_LINE} characters:\n"
-                      + "\n".join(long))
+    long = [
+        f"cell {i}, line {n}: {len(line)} characters"
+        for i, _, text in code_cells(path)
+        for n, line in enumerate(text.split("\n"), start=1)
+        if len(line) > MAX_LINE
+    ]
+    assert not long, f"{label(path)}: code lines longer than {MAX_LINE} characters:\n" + "\n".join(
+        long
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=label)
 def test_no_book_machinery(path):
     """Figures come from cell metadata and numbers from {eval}: no glue, no hidden code cells."""
     for i, cell, text in code_cells(path):
-        assert not re.search(r"^\s*(from|import) myst_nb|\bglue\(|nnscratch\.notebook", text, re.M), (
-            f"{label(path)}: cell {i} glues; show figures and numbers as CONTRIBUTING.md says")
+        assert not re.search(
+            r"^\s*(from|import) myst_nb|\bglue\(|nnscratch\.notebook", text, re.M
+        ), f"{label(path)}: cell {i} glues; show figures and numbers as CONTRIBUTING.md says"
         hidden = HIDING_TAGS & set(cell.get("metadata", {}).get("tags", []))
         assert i == 0 or not hidden, (
             f"{label(path)}: code cell {i} is hidden on the site ({sorted(hidden)}); only the "
-            "set-up cell is: the page shows the code the learner runs")
+            "set-up cell is: the page shows the code the learner runs"
+        )
     for i, text in markdown_text(path):
         assert "{glue" not in text, f"{label(path)}: cell {i} uses a glue role or directive"
 
@@ -198,25 +209,38 @@ def test_no_repository_relative_paths(path):
         for node in ast.walk(ast.parse(python_only(text))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 assert not re.search(r"(^|/)\.\.(/|$)|_static/", node.value), (
-                    f"{label(path)}: cell {i} names a path in the repository: {node.value!r}")
+                    f"{label(path)}: cell {i} names a path in the repository: {node.value!r}"
+                )
     for i, text in markdown_text(path):
-        local = [target for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)", text)
-                 + re.findall(r"^[`:]{3,}\{(?:image|figure)\}\s+(\S+)", text, re.M)
-                 if not re.match(r"(https?:|data:|attachment:)", target)]
-        assert not local, (f"{label(path)}: cell {i} shows an image from a file of the clone "
-                           f"{local}: draw it in a code cell, or attach it to the cell")
+        local = [
+            target
+            for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)", text)
+            + re.findall(r"^[`:]{3,}\{(?:image|figure)\}\s+(\S+)", text, re.M)
+            if not re.match(r"(https?:|data:|attachment:)", target)
+        ]
+        assert not local, (
+            f"{label(path)}: cell {i} shows an image from a file of the clone "
+            f"{local}: draw it in a code cell, or attach it to the cell"
+        )
 
 
 def python_only(text: str) -> str:
     """A cell's source with IPython's magics and shell lines blanked, for ``ast``."""
-    return "\n".join(line[:len(line) - len(line.lstrip())] + "pass"
-                     if line.lstrip().startswith(("%", "!")) else line
-                     for line in text.split("\n"))
+    return "\n".join(
+        line[: len(line) - len(line.lstrip())] + "pass"
+        if line.lstrip().startswith(("%", "!"))
+        else line
+        for line in text.split("\n")
+    )
 
 
 def all_figures() -> list[tuple[Path, int, dict]]:
-    return [(path, i, cell) for path in NOTEBOOKS for i, cell, _ in code_cells(path)
-            if figure_options(cell) is not None]
+    return [
+        (path, i, cell)
+        for path in NOTEBOOKS
+        for i, cell, _ in code_cells(path)
+        if figure_options(cell) is not None
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=label)
@@ -226,28 +250,36 @@ def test_figure_cells_carry_caption_name_and_alt_text(path):
         options = figure_options(cell)
         if options is None:
             assert "plt.close" not in text, (
-                f"{label(path)}: cell {i} closes a figure, so JupyterLab and Colab never show it")
+                f"{label(path)}: cell {i} closes a figure, so JupyterLab and Colab never show it"
+            )
             continue
         alt = cell["metadata"]["mystnb"].get("image", {}).get("alt", "")
         where = f"{label(path)}: figure cell {i}"
         assert FIGURE_NAME.match(options.get("name", "")), (
-            f"{where}: metadata.mystnb.figure.name must be like 'fig-learning-curves'")
+            f"{where}: metadata.mystnb.figure.name must be like 'fig-learning-curves'"
+        )
         assert options.get("caption", "").strip(), f"{where}: no metadata.mystnb.figure.caption"
         assert len(alt.strip()) >= 20, (
             f"{where}: metadata.mystnb.image.alt must describe the figure for a reader who "
-            "cannot see it")
+            "cannot see it"
+        )
         for text_of, value in (("caption", options["caption"]), ("alt text", alt)):
             assert "{eval}" not in value and "{glue" not in value, (
-                f"{where}: the {text_of} cannot show computed values; describe, don't report")
+                f"{where}: the {text_of} cannot show computed values; describe, don't report"
+            )
         assert not re.search(r"\bplt\.close\(|\bprint\(|\bdisplay\(", text), (
             f"{where}: a figure cell only draws (its single output is the figure); print "
-            "numbers in another cell")
+            "numbers in another cell"
+        )
 
 
 def test_figure_names_are_unique_across_the_book():
     """Names are labels of the whole site (exercises are not executed: their figures never show)."""
-    names = [figure_options(cell)["name"] for path, _, cell in all_figures()
-             if executed_by_the_book(path)]
+    names = [
+        figure_options(cell)["name"]
+        for path, _, cell in all_figures()
+        if executed_by_the_book(path)
+    ]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
 
 
@@ -255,12 +287,16 @@ def test_figure_names_are_unique_across_the_book():
 def test_figure_references_are_links_to_figures_of_the_notebook(path):
     """``[the learning curves](#fig-curves)`` works on the site, in JupyterLab and in Colab;
     ``{numref}`` to a cell's figure shows as an unresolved reference in JupyterLab (measured)."""
-    names = {figure_options(cell)["name"] for _, cell, _ in code_cells(path)
-             if figure_options(cell) is not None}
+    names = {
+        figure_options(cell)["name"]
+        for _, cell, _ in code_cells(path)
+        if figure_options(cell) is not None
+    }
     for i, text in markdown_text(path):
         assert not re.search(r"\{(numref|ref)\}`[^`]*fig-", text), (
             f"{label(path)}: cell {i} refers to a figure with a role; link to it instead: "
-            "[the learning curves](#fig-curves)")
+            "[the learning curves](#fig-curves)"
+        )
         for target in re.findall(r"\]\(#(fig-[^)]*)\)", text):
             assert target in names, f"{label(path)}: cell {i} links to #{target}, no such figure"
 
@@ -273,13 +309,18 @@ def test_cited_numbers_are_plain_names_evaluated_by_the_book(path):
         return
     assert executed_by_the_book(path), (
         f"{label(path)}: an exercise is shown, not executed, on the site: it cannot cite "
-        f"computed values ({[n for _, n in cited]})")
-    mode = (json.loads(path.read_text())["metadata"].get("mystnb", {}).get("execution_mode")
-            or CONFIG["execute"]["execute_notebooks"])
+        f"computed values ({[n for _, n in cited]})"
+    )
+    mode = (
+        json.loads(path.read_text())["metadata"].get("mystnb", {}).get("execution_mode")
+        or CONFIG["execute"]["execute_notebooks"]
+    )
     assert mode == "inline", (
         f"{label(path)}: {{eval}} needs MyST-NB's inline execution (_config.yml: "
-        f"execute_notebooks: inline), not {mode!r}")
+        f"execute_notebooks: inline), not {mode!r}"
+    )
     for i, name in cited:
         assert EVAL_NAME.match(name), (
             f"{label(path)}: cell {i}: {{eval}}`{name}` is not a plain variable name; compute "
-            "and format the value in a code cell, print it, and cite the variable")
+            "and format the value in a code cell, print it, and cite the variable"
+        )

@@ -25,8 +25,14 @@ def close_figures():
 
 
 def history(offset=0.0):
-    return History(train_loss=[0.5, 0.3], train_accuracy=[0.9, 0.95], val_loss=[0.6, 0.4],
-                   val_accuracy=[0.88 + offset, 0.93 + offset], seconds=[1.0, 1.0], lr=[0.1, 0.1])
+    return History(
+        train_loss=[0.5, 0.3],
+        train_accuracy=[0.9, 0.95],
+        val_loss=[0.6, 0.4],
+        val_accuracy=[0.88 + offset, 0.93 + offset],
+        seconds=[1.0, 1.0],
+        lr=[0.1, 0.1],
+    )
 
 
 def test_learning_curves_single_run_many_runs_and_keras_names():
@@ -37,8 +43,15 @@ def test_learning_curves_single_run_many_runs_and_keras_names():
     fig = plot_learning_curves({"seed 0": history(), "seed 1": history(0.01)})
     assert len(fig.axes[1].lines) == 4
     assert [t.get_text() for t in fig.axes[1].get_legend().get_texts()] == ["seed 0", "seed 1"]
-    fig = plot_learning_curves({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8],
-                                "val_accuracy": [0.4, 0.7]})  # a Keras History.history
+    # a Keras History.history
+    fig = plot_learning_curves(
+        {
+            "loss": [1.0, 0.5],
+            "val_loss": [1.1, 0.7],
+            "accuracy": [0.5, 0.8],
+            "val_accuracy": [0.4, 0.7],
+        }
+    )
     assert len(fig.axes[0].lines) == 2
     with pytest.raises(TypeError, match="needs a History"):
         plot_learning_curves([0.1, 0.2])

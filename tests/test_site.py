@@ -38,12 +38,19 @@ CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = bool(os.environ.get("CI"))
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
-# Headless flags that work as root in a container (see the course's environment notes). Playwright adds
-# --headless and its own fresh --user-data-dir (it refuses one passed here).
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Headless flags that work as root in a container (see the course's environment notes). Playwright
+# adds --headless and its own fresh --user-data-dir (it refuses one passed here).
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
-# Harmless errors every stock Jupyter Book 1.x page logs, by exact text. Anything else fails the test.
+# Harmless errors every stock Jupyter Book 1.x page logs, by exact text. Anything else fails.
 KNOWN_HARMLESS = {
     # jupyter-book 1.x includes sphinx-thebe's settings script twice in every page.
     "Identifier 'THEBE_JS_URL' has already been declared",
@@ -57,11 +64,13 @@ MATHJAX_URL = re.compile(r"^https://cdn\.jsdelivr\.net/npm/mathjax@3/(es5/.+)$")
 IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|svg|webp)$", re.I)
 # A figure shown below this share of the width it was drawn at has text too small to read.
 MIN_SCALE = 0.6
-MAX_FIGURE_INCHES = 11  # at 100 dpi: 1100 px, shown at >= 60% in the ~700 px text column of a 1280 px window
+MAX_FIGURE_INCHES = (
+    11  # at 100 dpi: 1100 px, shown at >= 60% in the ~700 px text column of a 1280 px window
+)
 
 
 def toc_pages() -> list[str]:
-    """Every file of ``_toc.yml`` in reading order, without extension (``intro``, ``chapters/01_data``, ...)."""
+    """Every file of ``_toc.yml`` in reading order, without extension, e.g. ``chapters/01_data``."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
 
     def walk(entries: list[dict]) -> list[str]:
@@ -69,7 +78,9 @@ def toc_pages() -> list[str]:
         for entry in entries:
             if "file" in entry:
                 name = entry["file"]
-                found.append(str(Path(name).with_suffix("")) if name.endswith((".md", ".ipynb")) else name)
+                found.append(
+                    str(Path(name).with_suffix("")) if name.endswith((".md", ".ipynb")) else name
+                )
             found += walk(entry.get("sections", []))
             for part in entry.get("parts", []):
                 found += walk(part.get("chapters", []))
@@ -94,12 +105,14 @@ NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / f"{p}.ipynb").is_file()]
 
 
 def launch_urls(page: str) -> dict[str, str]:
-    """The Binder and Colab URLs a notebook page must offer, built from ``_config.yml``'s repository."""
+    """The Binder and Colab URLs a notebook page must offer, from ``_config.yml``'s repository."""
     repo = CONFIG["repository"]
-    slug = urlsplit(repo["url"]).path.strip("/")            # owner/name
+    slug = urlsplit(repo["url"]).path.strip("/")  # owner/name
     branch = repo.get("branch", "main")
     path = "/".join(filter(None, [repo.get("path_to_book", "").strip("/"), f"{page}.ipynb"]))
-    interface = {"jupyterlab": "lab/tree", "classic": "tree"}[CONFIG["launch_buttons"]["notebook_interface"]]
+    interface = {"jupyterlab": "lab/tree", "classic": "tree"}[
+        CONFIG["launch_buttons"]["notebook_interface"]
+    ]
     return {
         "Binder": f"https://mybinder.org/v2/gh/{slug}/{branch}?urlpath={interface}/{path}",
         "Colab": f"https://colab.research.google.com/github/{slug}/blob/{branch}/{path}",
@@ -107,8 +120,9 @@ def launch_urls(page: str) -> dict[str, str]:
 
 
 def mathjax_folder() -> Path:
-    """The local copy of MathJax 3 (the npm package ``mathjax``): ``$NNSCRATCH_MATHJAX``, or where
-    ``make test`` installs it, ``${XDG_CACHE_HOME:-~/.cache}/nnscratch/mathjax/node_modules/mathjax``."""
+    """The local copy of MathJax 3 (the npm package ``mathjax``): ``$NNSCRATCH_MATHJAX``, or
+    where ``make test`` installs it, ``~/.cache/nnscratch/mathjax/node_modules/mathjax`` (under
+    ``$XDG_CACHE_HOME`` if set)."""
     if os.environ.get("NNSCRATCH_MATHJAX"):
         return Path(os.environ["NNSCRATCH_MATHJAX"])
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -120,13 +134,13 @@ HAVE_MATHJAX = (MATHJAX / "es5" / "tex-mml-chtml.js").is_file()
 
 
 def skip_or_fail(reason: str) -> None:
-    """In CI a missing prerequisite is a failure; on a learner's machine the browser test is skipped."""
+    """In CI a missing prerequisite is a failure; on a learner's machine the test is skipped."""
     if IN_CI:
         pytest.fail(reason, pytrace=False)
     pytest.skip(reason)
 
 
-# ---------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------
 # Serving the site, and what one visit of a page records
 
 
@@ -154,23 +168,26 @@ class Visit:
 
     page: str
     status: int
-    errors: list[str] = field(default_factory=list)      # uncaught exceptions and console errors
-    failed: list[str] = field(default_factory=list)      # same-site requests that did not answer 200/304
-    external: set[str] = field(default_factory=set)      # other hosts the page asked for
-    images: list[dict] = field(default_factory=list)     # {src, alt, width, complete, shown, column, caption}
-    headings: list[str] = field(default_factory=list)    # text of each <h1> of the article
-    sections: list[str] = field(default_factory=list)    # text of each <h2>-<h4> of the article
-    links: list[str] = field(default_factory=list)       # absolute hrefs of every <a>
+    errors: list[str] = field(default_factory=list)  # uncaught exceptions and console errors
+    # same-site requests that did not answer 200/304
+    failed: list[str] = field(default_factory=list)
+    external: set[str] = field(default_factory=set)  # other hosts the page asked for
+    # {src, alt, width, complete, shown, column, caption}
+    images: list[dict] = field(default_factory=list)
+    headings: list[str] = field(default_factory=list)  # text of each <h1> of the article
+    sections: list[str] = field(default_factory=list)  # text of each <h2>-<h4> of the article
+    links: list[str] = field(default_factory=list)  # absolute hrefs of every <a>
     launch: dict[str, str] = field(default_factory=dict)  # visible launch-menu entry text -> href
-    downloads: list[str] = field(default_factory=list)   # absolute hrefs of the download menu's source files
-    maths: dict = field(default_factory=dict)            # {formulas, typeset, errors, raw}: see MATHS
-    clipped: list[str] = field(default_factory=list)     # code or output blocks wider than the column
-    figures: list[dict] = field(default_factory=list)    # {id, images, number} of each <figure>
-    stray: list[str] = field(default_factory=list)       # text outputs a figure cell should not show
+    # absolute hrefs of the download menu's source files
+    downloads: list[str] = field(default_factory=list)
+    maths: dict = field(default_factory=dict)  # {formulas, typeset, errors, raw}: see MATHS
+    clipped: list[str] = field(default_factory=list)  # code or outputs wider than the column
+    figures: list[dict] = field(default_factory=list)  # {id, images, number} of each <figure>
+    stray: list[str] = field(default_factory=list)  # text outputs a figure cell should not show
 
 
 class Site:
-    """The served site and one browser page; ``visit(page)`` loads a page once and caches what it saw."""
+    """The served site and a browser page; ``visit(page)`` loads a page once, caches what it saw."""
 
     def __init__(self, base: str, page) -> None:
         self.base = base
@@ -179,7 +196,10 @@ class Site:
         self._ids: dict[str, set[str]] = {}
         self._status: dict[str, int] = {}
         self._current: Visit | None = None
-        page.on("pageerror", lambda exc: self._error(exc.message if hasattr(exc, "message") else str(exc)))
+        page.on(
+            "pageerror",
+            lambda exc: self._error(exc.message if hasattr(exc, "message") else str(exc)),
+        )
         page.on("console", self._console)
         page.on("response", self._response)
 
@@ -224,32 +244,44 @@ class Site:
             self.page.evaluate("() => MathJax.startup.promise")  # typesetting done
         visit.maths = self.page.evaluate(MATHS)
         visit.clipped = self.page.evaluate(CLIPPED)
-        visit.figures = self.page.eval_on_selector_all("article.bd-article figure", """figures =>
+        visit.figures = self.page.eval_on_selector_all(
+            "article.bd-article figure",
+            """figures =>
             figures.map(f => ({id: f.id, images: f.querySelectorAll('img').length,
-                               number: f.querySelector('.caption-number')?.innerText.trim() ?? null}))""")
+                number: f.querySelector('.caption-number')?.innerText.trim() ?? null}))""",
+        )
         visit.stray = self.page.eval_on_selector_all(
             "article.bd-article .cell_output pre",
-            r"pres => pres.map(p => p.innerText).filter(t => /<Figure size|<matplotlib\./.test(t))")
+            r"pres => pres.map(p => p.innerText).filter(t => /<Figure size|<matplotlib\./.test(t))",
+        )
         # Images: wait until each has loaded or failed, then read what the reader would see.
         visit.images = self.page.evaluate("""async () => {
             const imgs = [...document.images];
             await Promise.all(imgs.map(img => img.complete ? null :
-                new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done); })));
+                new Promise(done => {
+                    img.addEventListener('load', done);
+                    img.addEventListener('error', done);
+                })));
             const article = document.querySelector('article.bd-article');
             return imgs.map(img => ({
                 src: img.getAttribute('src'), alt: img.getAttribute('alt'),
-                width: img.naturalWidth, complete: img.complete, intended: img.getAttribute('width'),
+                width: img.naturalWidth, complete: img.complete,
+                intended: img.getAttribute('width'),
                 shown: img.getBoundingClientRect().width,               // CSS pixels on screen
                 column: article ? article.clientWidth : null,          // width of the text column
-                caption: img.closest('figure')?.querySelector('figcaption')?.innerText.trim() ?? null}));
+                caption: img.closest('figure')?.querySelector('figcaption')?.innerText.trim()
+                    ?? null}));
         }""")
-        visit.headings = self.page.eval_on_selector_all("article.bd-article h1",
-                                                        "hs => hs.map(h => h.innerText.trim())")
-        visit.sections = self.page.eval_on_selector_all("article.bd-article :is(h2, h3, h4)",
-                                                        "hs => hs.map(h => h.innerText.trim())")
+        visit.headings = self.page.eval_on_selector_all(
+            "article.bd-article h1", "hs => hs.map(h => h.innerText.trim())"
+        )
+        visit.sections = self.page.eval_on_selector_all(
+            "article.bd-article :is(h2, h3, h4)", "hs => hs.map(h => h.innerText.trim())"
+        )
         visit.links = self.page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
         visit.downloads = self.page.eval_on_selector_all(
-            ".dropdown-download-buttons a.btn-download-source-button", "as => as.map(a => a.href)")
+            ".dropdown-download-buttons a.btn-download-source-button", "as => as.map(a => a.href)"
+        )
         shot = SCREENSHOTS / f"{page}.png"
         shot.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(shot), full_page=True)
@@ -258,8 +290,11 @@ class Site:
             toggle.first.click()  # open the rocket menu as a reader would, and read what it offers
             items = self.page.locator(".dropdown-launch-buttons .dropdown-menu a")
             items.first.wait_for(state="visible", timeout=5000)
-            visit.launch = {items.nth(i).inner_text().strip(): items.nth(i).get_attribute("href")
-                            for i in range(items.count()) if items.nth(i).is_visible()}
+            visit.launch = {
+                items.nth(i).inner_text().strip(): items.nth(i).get_attribute("href")
+                for i in range(items.count())
+                if items.nth(i).is_visible()
+            }
             self.page.keyboard.press("Escape")
         self._current = None
         self._visits[page] = visit
@@ -298,7 +333,8 @@ MATHS = r"""() => {
         node.parentElement.closest('pre, code, script, style, .math, mjx-container, .output')
             ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
     while (walker.nextNode()) {
-        const found = walker.currentNode.textContent.match(/\$[^$\s][^$]*\$|\\[a-zA-Z]{2,}|\\[()\[\]]/);
+        const found = walker.currentNode.textContent
+            .match(/\$[^$\s][^$]*\$|\\[a-zA-Z]{2,}|\\[()\[\]]/);
         if (found) raw.push(found[0].slice(0, 60));
     }
     return {formulas: formulas.length, errors, raw,
@@ -311,11 +347,12 @@ MATHS = r"""() => {
 CLIPPED = r"""() => [...document.querySelectorAll('article.bd-article pre')]
     .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
     .map(pre => `${pre.scrollWidth} > ${pre.clientWidth} px: ` +
-         pre.innerText.split('\n').reduce((a, b) => b.length > a.length ? b : a, '').slice(0, 90))"""
+         pre.innerText.split('\n').reduce((a, b) => b.length > a.length ? b : a, '')
+            .slice(0, 90))"""
 
 
 def stale_pages() -> list[str]:
-    """TOC pages whose HTML is missing or older than their source: the site needs `make book` first."""
+    """TOC pages whose HTML is missing or older than their source: the site needs `make book`."""
     stale = []
     for page in PAGES:
         html = HTML / f"{page}.html"
@@ -330,14 +367,20 @@ def site():
         skip_or_fail(f"no built site in {HTML.relative_to(ROOT)}: run `make book` first")
     stale = stale_pages()
     if stale:
-        skip_or_fail(f"the built site is older than the sources of {', '.join(stale)}: run `make book` first")
+        skip_or_fail(
+            f"the built site is older than the sources of {', '.join(stale)}: run `make book` first"
+        )
     if not CHROMIUM.is_file():
-        skip_or_fail(f"no {CHROMIUM}: install Debian's Chromium with "
-                     "`apt-get install -y --no-install-recommends chromium` (Playwright must not download one)")
+        skip_or_fail(
+            f"no {CHROMIUM}: install Debian's Chromium with `apt-get install -y "
+            "--no-install-recommends chromium` (Playwright must not download one)"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        skip_or_fail("Playwright for Python is missing: `.venv/bin/pip install -r requirements.txt`")
+        skip_or_fail(
+            "Playwright for Python is missing: `.venv/bin/pip install -r requirements.txt`"
+        )
 
     handler = functools.partial(QuietHandler, directory=str(HTML))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)  # random free port
@@ -362,7 +405,7 @@ def site():
 
 
 def image_problems(images: list[dict]) -> list[str]:
-    """What is wrong with a page's images (as ``Visit.images`` records them): not loaded, or no alt text."""
+    """What is wrong with a page's images (``Visit.images``): not loaded, or no alt text."""
     problems = []
     for img in images:
         src, alt = img["src"], (img["alt"] or "").strip()
@@ -370,24 +413,37 @@ def image_problems(images: list[dict]) -> list[str]:
             problems.append(f"did not load: {src}")
         # Sphinx writes the image's own path as alt when none is given: that is no description.
         if not alt or IMAGE_FILE.search(alt) or alt == Path(urlsplit(src or "").path).stem:
-            problems.append(f"no alt text: {src}" + (f" (alt={img['alt']!r})" if alt and alt != src else ""))
+            problems.append(
+                f"no alt text: {src}" + (f" (alt={img['alt']!r})" if alt and alt != src else "")
+            )
     return problems
 
 
-# ---------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------
 # The tests
 
 
 def test_only_the_toc_is_built():
-    """Nothing outside the table of contents becomes a page (or is executed): only_build_toc_files."""
+    """Nothing outside the table of contents becomes a page (or runs): only_build_toc_files."""
     if not (HTML / "intro.html").is_file():
         skip_or_fail(f"no built site in {HTML.relative_to(ROOT)}: run `make book` first")
-    built = {str(p.relative_to(HTML).with_suffix("")) for p in HTML.rglob("*.html") if "_static" not in p.parts}
+    built = {
+        str(p.relative_to(HTML).with_suffix(""))
+        for p in HTML.rglob("*.html")
+        if "_static" not in p.parts
+    }
     extra = built - set(PAGES) - {"index", "search", "genindex"}
-    assert not extra, f"pages built that are not in _toc.yml: {sorted(extra)} (stale? `make book-all` starts afresh)"
-    executed = {str(p.relative_to(HTML.parent / "jupyter_execute").with_suffix(""))
-                for p in (HTML.parent / "jupyter_execute").rglob("*.ipynb")}
-    assert executed <= set(PAGES), f"notebooks executed that are not in _toc.yml: {sorted(executed - set(PAGES))}"
+    assert not extra, (
+        f"pages built that are not in _toc.yml: {sorted(extra)} (stale? `make book-all` starts "
+        "afresh)"
+    )
+    executed = {
+        str(p.relative_to(HTML.parent / "jupyter_execute").with_suffix(""))
+        for p in (HTML.parent / "jupyter_execute").rglob("*.ipynb")
+    }
+    assert executed <= set(PAGES), (
+        f"notebooks executed that are not in _toc.yml: {sorted(executed - set(PAGES))}"
+    )
 
 
 def test_the_toc_lists_the_landing_page_and_chapters():
@@ -400,21 +456,34 @@ def test_the_toc_lists_the_landing_page_and_chapters():
 def test_page_loads_without_javascript_errors(site, page):
     visit = site.visit(page)
     assert visit.status == 200, f"{page}.html: HTTP {visit.status}"
-    assert not visit.errors, (f"{page}.html: JavaScript errors (only the known harmless ones, by exact text, are "
-                              "allowed: KNOWN_HARMLESS):\n" + "\n".join(visit.errors))
+    assert not visit.errors, (
+        f"{page}.html: JavaScript errors (only the known harmless ones, by exact text, are "
+        "allowed: KNOWN_HARMLESS):\n" + "\n".join(visit.errors)
+    )
     assert not visit.failed, f"{page}.html: requests that failed:\n" + "\n".join(visit.failed)
     unexpected = sorted(visit.external - EXTERNAL_HOSTS)
-    assert not unexpected, f"{page}.html: requests to unexpected hosts {unexpected} (a widget? an external image?)"
+    assert not unexpected, (
+        f"{page}.html: requests to unexpected hosts {unexpected} (a widget? an external image?)"
+    )
 
 
 def test_image_check_catches_missing_alt_and_broken_images():
-    """A figure output without alt text gets its own path as alt from Sphinx; the check must not take that."""
+    """A figure output without alt text gets its path as alt from Sphinx: the check sees that."""
     src = "../_images/1824b40530aa5e5524120cd43f1ddfdba0c78c2b667ef20a3bc5ca4a1a66315f.png"
     fine = {"src": src, "alt": "A grid of 40 digits", "width": 700, "complete": True}
     assert image_problems([fine]) == []
-    assert image_problems([fine | {"alt": "A grid of 40 digits, from 1824b40530aa5e5524120cd4"}]) == []
-    for alt in ["", "  ", None, src, "_build/jupyter_execute/" + src.rsplit("/", 1)[1], "figure.png",
-                src.rsplit("/", 1)[1].removesuffix(".png")]:
+    assert (
+        image_problems([fine | {"alt": "A grid of 40 digits, from 1824b40530aa5e5524120cd4"}]) == []
+    )
+    for alt in [
+        "",
+        "  ",
+        None,
+        src,
+        "_build/jupyter_execute/" + src.rsplit("/", 1)[1],
+        "figure.png",
+        src.rsplit("/", 1)[1].removesuffix(".png"),
+    ]:
         assert image_problems([fine | {"alt": alt}])[0].startswith(f"no alt text: {src}"), alt
     assert image_problems([fine | {"width": 0}]) == [f"did not load: {src}"]
 
@@ -423,12 +492,15 @@ def test_image_check_catches_missing_alt_and_broken_images():
 def test_every_image_loaded_and_has_alt_text(site, page):
     problems = image_problems(site.visit(page).images)
     assert not problems, (
-        f"{page}: " + "; ".join(problems) + '. Figures from cells: give the cell the metadata {"mystnb": {"image": '
-        '{"alt": "..."}}} (CONTRIBUTING.md); Markdown images: ![description](path).')
+        f"{page}: "
+        + "; ".join(problems)
+        + '. Figures from cells: give the cell the metadata {"mystnb": {"image": '
+        '{"alt": "..."}}} (CONTRIBUTING.md); Markdown images: ![description](path).'
+    )
 
 
 def figure_problems(images: list[dict]) -> list[str]:
-    """Content figures (files under ``_images/``) need a caption and a size a reader can read at 1280 px."""
+    """Content figures (``_images/``) need a caption and a size a reader can read at 1280 px."""
     problems = []
     for img in images:
         if "_images/" not in (img["src"] or "") or not img["width"]:
@@ -436,56 +508,83 @@ def figure_problems(images: list[dict]) -> list[str]:
         if not img["caption"]:
             problems.append(f"no caption: {img['src']}")
         given = img.get("intended") or ""
-        intended = float(given) if given.isdigit() else img["width"]  # CSS px: the width attribute, else natural
+        # CSS px: the width attribute, else natural
+        intended = float(given) if given.isdigit() else img["width"]
         if img["column"] and img["shown"] > img["column"] + 1:
-            problems.append(f"wider than the text column ({img['shown']:.0f} > {img['column']} px): {img['src']}")
+            problems.append(
+                f"wider than the text column ({img['shown']:.0f} > {img['column']} px): "
+                f"{img['src']}"
+            )
         if img["shown"] < MIN_SCALE * intended:
-            problems.append(f"shrunk to {img['shown'] / intended:.0%} of its size ({intended:.0f} px drawn, "
-                            f"{img['shown']:.0f} px shown), its text too small to read; draw it narrower: {img['src']}")
+            problems.append(
+                f"shrunk to {img['shown'] / intended:.0%} of its size ({intended:.0f} px drawn, "
+                f"{img['shown']:.0f} px shown), its text too small to read; draw it narrower: "
+                f"{img['src']}"
+            )
         if not img["src"].lower().endswith(".svg") and img["shown"] > 1.05 * img["width"]:
-            problems.append(f"enlarged to {img['shown']:.0f} px from {img['width']} px (blurred): {img['src']}")
+            problems.append(
+                f"enlarged to {img['shown']:.0f} px from {img['width']} px (blurred): {img['src']}"
+            )
     return problems
 
 
 def test_figure_check_catches_missing_captions_and_bad_sizes():
-    fig = {"src": "../_images/ab12.png", "alt": "x", "width": 890, "complete": True, "intended": None,
-           "shown": 672.0, "column": 752, "caption": "Fig. 1.1 Digits."}
+    fig = {
+        "src": "../_images/ab12.png",
+        "alt": "x",
+        "width": 890,
+        "complete": True,
+        "intended": None,
+        "shown": 672.0,
+        "column": 752,
+        "caption": "Fig. 1.1 Digits.",
+    }
     assert figure_problems([fig]) == []
     assert figure_problems([fig | {"caption": None}]) == ["no caption: ../_images/ab12.png"]
-    assert "too small to read" in figure_problems([fig | {"width": 1600}])[0]           # a 16-inch figure
-    assert figure_problems([fig | {"width": 1600, "intended": "800"}]) == []            # retina: drawn at 2x
+    assert "too small to read" in figure_problems([fig | {"width": 1600}])[0]  # a 16-inch figure
+    assert figure_problems([fig | {"width": 1600, "intended": "800"}]) == []  # retina: drawn at 2x
     assert "enlarged" in figure_problems([fig | {"width": 300}])[0]
-    assert "wider than the text column" in figure_problems([fig | {"shown": 900.0, "width": 900}])[0]
-    assert figure_problems([fig | {"src": "../_static/images/logo_binder.svg", "caption": None}]) == []
+    assert (
+        "wider than the text column" in figure_problems([fig | {"shown": 900.0, "width": 900}])[0]
+    )
+    assert (
+        figure_problems([fig | {"src": "../_static/images/logo_binder.svg", "caption": None}]) == []
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_figures_have_captions_and_a_readable_size(site, page):
     problems = figure_problems(site.visit(page).images)
     assert not problems, (
-        f"{page}: " + "; ".join(problems) + '. Give each figure cell the metadata {"mystnb": {"figure": '
+        f"{page}: "
+        + "; ".join(problems)
+        + '. Give each figure cell the metadata {"mystnb": {"figure": '
         '{"caption": "...", "name": "fig-..."}}} (CONTRIBUTING.md); draw figures '
-        f"at most {MAX_FIGURE_INCHES} inches wide at matplotlib's default 100 dpi.")
+        f"at most {MAX_FIGURE_INCHES} inches wide at matplotlib's default 100 dpi."
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_one_title_numbered_like_its_file(site, page):
-    """One H1 per page; chapter NN is numbered NN on the site, so _toc.yml keeps the files' order."""
+    """One H1 per page; chapter NN is numbered NN on the site: _toc.yml keeps the files' order."""
     headings = site.visit(page).headings
     assert len(headings) == 1, f"{page}.html has {len(headings)} titles (H1): {headings}"
     number = re.match(r"chapters/(\d+)_", page)
     if number:
         assert headings[0].startswith(f"{int(number.group(1))}. "), (
-            f"{page}.html is titled {headings[0]!r}, not number {int(number.group(1))}: list the chapters in "
-            "_toc.yml in file order, all in one numbered part")
+            f"{page}.html is titled {headings[0]!r}, not number {int(number.group(1))}: list the "
+            "chapters in _toc.yml in file order, all in one numbered part"
+        )
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_no_hand_numbered_headings(site, page):
-    """The book numbers sections itself ("4.4.1."): a heading that also starts with its own "1." reads twice."""
+    """The book numbers sections ("4.4.1."): a heading starting with its own "1." reads twice."""
     doubled = [h for h in site.visit(page).sections if re.match(r"^(\d+\.)+\s+\d+[.)]\s", h)]
-    assert not doubled, (f"{page}: headings numbered twice: {doubled}; drop the hand-written number "
-                         "(e.g. '### 1. Title' -> '### Title')")
+    assert not doubled, (
+        f"{page}: headings numbered twice: {doubled}; drop the hand-written number (e.g. '### 1. "
+        "Title' -> '### Title')"
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -500,7 +599,10 @@ def test_every_internal_link_resolves(site, page):
         if status != 200:
             broken.append(f"{href}: HTTP {status}")
         elif fragment and target.endswith(".html") and unquote(fragment) not in site.ids(target):
-            broken.append(f"{href}: no element with id {unquote(fragment)!r} in {target.removeprefix(site.base)}")
+            broken.append(
+                f"{href}: no element with id {unquote(fragment)!r} in "
+                f"{target.removeprefix(site.base)}"
+            )
     assert not broken, f"{page}.html has broken links:\n" + "\n".join(broken)
 
 
@@ -511,25 +613,32 @@ def test_launch_menu_offers_binder_and_colab(site, page):
     assert visit.launch, f"{page}.html: no launch (rocket) menu, or it showed nothing when clicked"
     for name, url in expected.items():
         assert visit.launch.get(name) == url, (
-            f"{page}.html: launch menu entry {name!r} is {visit.launch.get(name)!r}, expected {url!r}")
+            f"{page}.html: launch menu entry {name!r} is {visit.launch.get(name)!r}, expected "
+            f"{url!r}"
+        )
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_downloads_as_its_source(site, page):
-    """The download menu gives the page's source: the notebook (first cell installs the package) or the Markdown."""
+    """The download menu gives the source: the notebook (first cell: set-up) or the Markdown."""
     visit = site.visit(page)
     source = source_of(page)
     wanted = [href for href in visit.downloads if href.endswith(source.suffix)]
-    assert wanted, f"{page}.html: the download menu has no {source.suffix} file (it offers {visit.downloads})"
+    assert wanted, (
+        f"{page}.html: the download menu has no {source.suffix} file (it offers {visit.downloads})"
+    )
     with urllib.request.urlopen(wanted[0], timeout=10) as reply:
         body = reply.read().decode("utf-8")
     if source.suffix == ".ipynb":
         nb = nbformat.reads(body, as_version=4)
         nbformat.validate(nb)
         committed = json.loads(source.read_text())
-        assert [c["source"] for c in nb.cells] == ["".join(c["source"]) for c in committed["cells"]], (
-            f"{wanted[0]} is not the committed {source.relative_to(ROOT)}")
-        assert 'find_spec("nnscratch")' in nb.cells[0].source, f"{wanted[0]}: the first cell is not the set-up cell"
+        assert [c["source"] for c in nb.cells] == [
+            "".join(c["source"]) for c in committed["cells"]
+        ], f"{wanted[0]} is not the committed {source.relative_to(ROOT)}"
+        assert 'find_spec("nnscratch")' in nb.cells[0].source, (
+            f"{wanted[0]}: the first cell is not the set-up cell"
+        )
     else:
         assert body == source.read_text(), f"{wanted[0]} is not {source.relative_to(ROOT)}"
 
@@ -538,22 +647,29 @@ def test_page_downloads_as_its_source(site, page):
 def test_maths_is_typeset_without_errors(site, page):
     """Every formula typeset by MathJax (a local copy of the version the page asks for)."""
     if not HAVE_MATHJAX:
-        skip_or_fail(f"no local MathJax in {MATHJAX}: `make test` installs it (npm install "
-                     "mathjax@3), or set NNSCRATCH_MATHJAX to a copy of the npm package")
+        skip_or_fail(
+            f"no local MathJax in {MATHJAX}: `make test` installs it (npm install "
+            "mathjax@3), or set NNSCRATCH_MATHJAX to a copy of the npm package"
+        )
     maths = site.visit(page).maths
     assert not maths["errors"], f"{page}.html: MathJax errors: {maths['errors']}"
     assert not maths.get("untypeset"), (
         f"{page}.html: {len(maths['untypeset'])} of {maths['formulas']} formulas left as TeX "
-        f"(MathJax {maths.get('version')}): {maths['untypeset'][:5]}")
-    assert not maths["raw"], f"{page}.html: TeX in the text, outside any formula: {maths['raw'][:5]}"
+        f"(MathJax {maths.get('version')}): {maths['untypeset'][:5]}"
+    )
+    assert not maths["raw"], (
+        f"{page}.html: TeX in the text, outside any formula: {maths['raw'][:5]}"
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_no_code_or_output_is_clipped(site, page):
-    """At 1280 px no code cell or printed output needs a sideways scroll (its end would be hidden)."""
+    """At 1280 px no code cell or output needs a sideways scroll (its end would be hidden)."""
     clipped = site.visit(page).clipped
-    assert not clipped, (f"{page}.html: blocks wider than the content column (keep code lines <= 79 "
-                         "characters and printed tables narrower):\n" + "\n".join(clipped))
+    assert not clipped, (
+        f"{page}.html: blocks wider than the content column (keep code lines <= 79 "
+        "characters and printed tables narrower):\n" + "\n".join(clipped)
+    )
 
 
 def notebook_figures(page: str) -> list[str]:
@@ -562,8 +678,11 @@ def notebook_figures(page: str) -> list[str]:
     if source.suffix != ".ipynb" or page.startswith("exercises/"):  # exercises are not executed
         return []
     cells = json.loads(source.read_text())["cells"]
-    return [c["metadata"]["mystnb"]["figure"]["name"] for c in cells
-            if c["cell_type"] == "code" and "figure" in c.get("metadata", {}).get("mystnb", {})]
+    return [
+        c["metadata"]["mystnb"]["figure"]["name"]
+        for c in cells
+        if c["cell_type"] == "code" and "figure" in c.get("metadata", {}).get("mystnb", {})
+    ]
 
 
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES)
@@ -577,10 +696,13 @@ def test_each_figure_shows_once_numbered_under_its_name(site, page):
         assert figure, f"{page}.html: no figure with id {name!r} (cell metadata mystnb.figure.name)"
         assert figure["images"] == 1, f"{page}.html: figure {name} holds {figure['images']} images"
         assert re.match(r"^Fig\. \d+(\.\d+)*\s*$", figure["number"] or ""), (
-            f"{page}.html: figure {name} is not numbered ({figure['number']!r})")
+            f"{page}.html: figure {name} is not numbered ({figure['number']!r})"
+        )
     figure_ids = [f["id"] for f in visit.figures if f["id"].startswith("fig-")]
     assert sorted(figure_ids) == sorted(notebook_figures(page)), (
-        f"{page}.html: figures {figure_ids}, cells name {notebook_figures(page)} (one figure per cell)")
+        f"{page}.html: figures {figure_ids}, cells name {notebook_figures(page)} "
+        "(one figure per cell)"
+    )
     assert not visit.stray, f"{page}.html: a cell shows a figure as text: {visit.stray}"
 
 
@@ -589,12 +711,18 @@ def test_search_finds_backpropagation(site):
     summary = site.page.locator("#search-results .search-summary")
     summary.wait_for(timeout=15000)
     site.page.wait_for_function(
-        "() => document.querySelector('#search-results .search-summary').textContent.includes('Search finished')",
-        timeout=15000)
-    hits = site.page.eval_on_selector_all("#search-results ul.search li > a", "as => as.map(a => a.href)")
+        "() => document.querySelector('#search-results "
+        ".search-summary').textContent.includes('Search finished')",
+        timeout=15000,
+    )
+    hits = site.page.eval_on_selector_all(
+        "#search-results ul.search li > a", "as => as.map(a => a.href)"
+    )
     found = {urlsplit(h).path.lstrip("/").removesuffix(".html") for h in hits}
     assert found, f"the search for 'backpropagation' found nothing: {summary.inner_text()!r}"
-    assert found <= set(PAGES), f"search results outside the table of contents: {sorted(found - set(PAGES))}"
+    assert found <= set(PAGES), (
+        f"search results outside the table of contents: {sorted(found - set(PAGES))}"
+    )
     titled = {p for p in PAGES if "backprop" in p.lower()}
     assert titled <= found, f"the search for 'backpropagation' misses {sorted(titled - found)}"
     shot = SCREENSHOTS / "search.png"

@@ -1,10 +1,11 @@
 # The released stubs, plus a cell that defines fake check functions and patches the package's: the
-# canonical check cells reload nnscratch.checks and import the real ones.
+# canonical check cells reload the checks and import the real ones.
 # exercise: 02_biases
 # base: exercise
 # fails: all
 # %% insert-after imports
-import nnscratch.checks
+import nnscratch.grade.checks.ex02_biases as real
+import nnscratch.grade.harness
 
 
 def check_init_biases(*args):
@@ -12,7 +13,6 @@ def check_init_biases(*args):
 
 
 check_forward_biases = check_backward_biases = check_biases_training = check_init_biases
-nnscratch.checks.check_init_biases = check_init_biases
-nnscratch.checks.check_forward_biases = check_init_biases
-nnscratch.checks.check_backward_biases = check_init_biases
-nnscratch.checks.check_biases_training = check_init_biases
+real.check_init_biases = real.check_forward_biases = check_init_biases
+real.check_backward_biases = real.check_biases_training = check_init_biases
+nnscratch.grade.harness.call = lambda fn, what, *args, **kwargs: None

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import keras  # noqa: E402  (after nnscratch: quiet TensorFlow)
 import numpy as np
+import torch  # noqa: E402
 
-from nnscratch import keras_net, torch_net
+from nnscratch.frameworks import keras_net, torch_net
 from nnscratch.losses import cross_entropy
 from nnscratch.network import Network
 from nnscratch.optim import sgd
-
-import keras  # noqa: E402  (after nnscratch: quiet TensorFlow)
-import torch  # noqa: E402
 
 
 @dataclass
@@ -34,13 +33,16 @@ class ThreeNets:
 
 
 def three_nets(params: dict[str, np.ndarray], dtype: str = "float64") -> ThreeNets:
-    """Three networks holding copies of ``params`` (``W1 (128, 784)``, ...; sizes read from the shapes)."""
+    """Three networks holding copies of ``params`` (``W1 (128, 784)``, ...: sizes from shapes)."""
     n_layers = sum(key.startswith("W") for key in params)
     sizes = [params["W1"].shape[1]] + [params[f"W{l}"].shape[0] for l in range(1, n_layers + 1)]
     biases = "b1" in params
     net = Network(sizes, biases=biases, dtype=np.dtype(dtype))
-    net.params = {k: np.array(v, dtype=dtype) for k, v in params.items()}  # fresh, C-contiguous copies
-    model_t = torch_net.load_params(torch_net.TorchNet(sizes, biases, dtype=torch_net.DTYPES[dtype]), params)
+    # fresh, C-contiguous copies
+    net.params = {k: np.array(v, dtype=dtype) for k, v in params.items()}
+    model_t = torch_net.load_params(
+        torch_net.TorchNet(sizes, biases, dtype=torch_net.DTYPES[dtype]), params
+    )
     model_k = keras_net.load_params(keras_net.build_model(sizes, biases, dtype=dtype), params)
     return ThreeNets(net, model_t, model_k)
 
@@ -49,7 +51,9 @@ def _max_diff(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, f
     return {k: float(np.max(np.abs(np.asarray(a[k], dtype=np.float64) - b[k]))) for k in a}
 
 
-def agreement(nets: ThreeNets, X: np.ndarray, Y: np.ndarray, lr: float) -> dict[str, dict[str, float]]:
+def agreement(
+    nets: ThreeNets, X: np.ndarray, Y: np.ndarray, lr: float
+) -> dict[str, dict[str, float]]:
     """Largest absolute difference from NumPy of PyTorch's and Keras's results, per quantity.
 
     Args:
@@ -58,8 +62,8 @@ def agreement(nets: ThreeNets, X: np.ndarray, Y: np.ndarray, lr: float) -> dict[
         lr: learning rate of the SGD step.
 
     Returns:
-        ``{"torch": {...}, "keras": {...}}``, each mapping ``"probs"``, ``"loss"``, ``"dW1"``, ... (gradients)
-        and ``"W1"``, ... (weights after one step) to ``max |framework - numpy|``.
+        ``{"torch": {...}, "keras": {...}}``, each mapping ``"probs"``, ``"loss"``, ``"dW1"``, ...
+        (gradients) and ``"W1"``, ... (weights after one step) to ``max |framework - numpy|``.
     """
     dtype = nets.numpy.dtype
     X, Y = np.asarray(X, dtype=dtype), np.asarray(Y, dtype=dtype)
@@ -90,8 +94,10 @@ def agreement(nets: ThreeNets, X: np.ndarray, Y: np.ndarray, lr: float) -> dict[
     out_k = {"probs": probs_k, "loss": loss_k}
 
     result = {}
-    for name, out, grads, params in (("torch", out_t, grads_t, torch_net.get_params(model_t)),
-                                     ("keras", out_k, grads_k, keras_net.get_params(model_k))):
+    for name, out, grads, params in (
+        ("torch", out_t, grads_t, torch_net.get_params(model_t)),
+        ("keras", out_k, grads_k, keras_net.get_params(model_k)),
+    ):
         diffs = _max_diff({"probs": out["probs"], "loss": out["loss"]}, ref)
         diffs.update({f"d{k}": v for k, v in _max_diff(grads, ref_grads).items()})
         diffs.update(_max_diff(params, nets.numpy.params))
@@ -99,12 +105,19 @@ def agreement(nets: ThreeNets, X: np.ndarray, Y: np.ndarray, lr: float) -> dict[
     return result
 
 
-def identical_batches(nets: ThreeNets, X: np.ndarray, Y: np.ndarray, steps: int, lr: float,
-                      batch_size: int = 64, seed: int = 0) -> dict[str, np.ndarray]:
+def identical_batches(
+    nets: ThreeNets,
+    X: np.ndarray,
+    Y: np.ndarray,
+    steps: int,
+    lr: float,
+    batch_size: int = 64,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
     """Train the three with SGD on the same batches; the loss of every batch, before its step.
 
-    The batches are consecutive slices of one ``np.random.default_rng(seed).permutation`` of the rows
-    (a fresh permutation whenever the rows run out), exactly as ``Network.train`` draws them.
+    The batches are consecutive slices of one ``np.random.default_rng(seed).permutation`` of the
+    rows (a fresh permutation whenever the rows run out), exactly as ``Network.train`` draws them.
     Returns ``{"numpy": (steps,), "torch": (steps,), "keras": (steps,)}``.
     """
     dtype = nets.numpy.dtype
@@ -133,7 +146,8 @@ def identical_batches(nets: ThreeNets, X: np.ndarray, Y: np.ndarray, steps: int,
         optimizer_t.step()
         losses["torch"].append(loss_t.item())
 
-        # train_on_batch reports the loss through a float32 running mean; evaluate it in the model's dtype
+        # train_on_batch reports the loss through a float32 running mean; evaluate it in the model's
+        # dtype
         losses["keras"].append(float(loss_k(y, nets.keras(x))))
         nets.keras.train_on_batch(x, y)
     return {name: np.array(values) for name, values in losses.items()}

@@ -8,8 +8,9 @@ hidden units, no biases unless asked for, and either
 
 Both are correct pairs (the loss matches what the last layer outputs) and train identically.
 
-Layout: a Keras ``Dense`` layer computes ``x @ kernel`` with ``kernel: (n_in, n_out)``, the transpose
-of our ``W_l: (n_out, n_in)`` (we compute ``x @ W_l.T``). So copies transpose: ``kernel = W_l.T``.
+Layout: a Keras ``Dense`` layer computes ``x @ kernel`` with ``kernel: (n_in, n_out)``, the
+transpose of our ``W_l: (n_out, n_in)`` (we compute ``x @ W_l.T``). So copies transpose:
+``kernel = W_l.T``.
 
 This module imports Keras (TensorFlow backend); ``import nnscratch`` does not. Importing it through
 the package sets TensorFlow's logging variables first, which keeps its start-up noise off stderr.
@@ -18,20 +19,24 @@ the package sets TensorFlow's logging variables first, which keeps its start-up 
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
-import numpy as np
-
-import nnscratch  # noqa: F401  (sets TF_CPP_MIN_LOG_LEVEL / TF_ENABLE_ONEDNN_OPTS before TensorFlow loads)
 import keras  # noqa: E402
+import numpy as np
 import tensorflow as tf  # noqa: E402
 
+import nnscratch  # noqa: F401  (sets TF_CPP_MIN_LOG_LEVEL / TF_ENABLE_ONEDNN_OPTS before TensorFlow loads)
 from nnscratch.data import Split  # noqa: E402
-from nnscratch.network import History  # noqa: E402
+from nnscratch.history import History  # noqa: E402
 
 
-def build_model(sizes: Sequence[int] = (784, 128, 64, 10), biases: bool = False, dtype: str = "float32",
-                output: str = "logits", init: str = "glorot_normal") -> keras.Sequential:
+def build_model(
+    sizes: Sequence[int] = (784, 128, 64, 10),
+    biases: bool = False,
+    dtype: str = "float32",
+    output: str = "logits",
+    init: str = "glorot_normal",
+) -> keras.Sequential:
     """``keras.Sequential`` of ``Dense`` layers: ``(B, 784) -> (B, 10)`` logits (or probabilities).
 
     Args:
@@ -46,18 +51,28 @@ def build_model(sizes: Sequence[int] = (784, 128, 64, 10), biases: bool = False,
         raise ValueError(f"output must be 'logits' or 'softmax', got {output!r}")
     layers = [keras.Input(shape=(sizes[0],), dtype=dtype)]
     for n_out in sizes[1:-1]:
-        layers.append(keras.layers.Dense(n_out, activation="sigmoid", use_bias=biases,
-                                         kernel_initializer=init, dtype=dtype))
-    layers.append(keras.layers.Dense(sizes[-1], activation=None if output == "logits" else "softmax",
-                                     use_bias=biases, kernel_initializer=init, dtype=dtype))
+        layers.append(
+            keras.layers.Dense(
+                n_out, activation="sigmoid", use_bias=biases, kernel_initializer=init, dtype=dtype
+            )
+        )
+    layers.append(
+        keras.layers.Dense(
+            sizes[-1],
+            activation=None if output == "logits" else "softmax",
+            use_bias=biases,
+            kernel_initializer=init,
+            dtype=dtype,
+        )
+    )
     return keras.Sequential(layers)
 
 
 def loss_for(model: keras.Model) -> keras.losses.Loss:
     """The categorical cross-entropy that matches the model's last layer (logits or softmax).
 
-    Computed in the model's dtype: a Keras loss otherwise casts to ``keras.config.floatx()`` (float32),
-    which would spoil a float64 comparison.
+    Computed in the model's dtype: a Keras loss otherwise casts to ``keras.config.floatx()``
+    (float32), which would spoil a float64 comparison.
     """
     last = model.layers[-1]
     from_logits = last.activation is keras.activations.linear
@@ -65,9 +80,12 @@ def loss_for(model: keras.Model) -> keras.losses.Loss:
 
 
 def compile_model(model: keras.Model, lr: float) -> keras.Model:
-    """Plain SGD on the matching cross-entropy, tracking accuracy (categorical, since targets are one-hot)."""
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr), loss=loss_for(model),
-                  metrics=["categorical_accuracy"])
+    """Plain SGD on the matching cross-entropy, tracking (categorical: one-hot targets) accuracy."""
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=lr),
+        loss=loss_for(model),
+        metrics=["categorical_accuracy"],
+    )
     return model
 
 
@@ -83,13 +101,17 @@ def load_params(model: keras.Model, params: dict[str, np.ndarray]) -> keras.Mode
     """
     for l, layer in enumerate(model.layers, start=1):
         if f"W{l}" not in params:
-            raise KeyError(f"load_params: params has no 'W{l}' (keys: {sorted(params)}); the model has "
-                           f"{len(model.layers)} Dense layers.")
+            raise KeyError(
+                f"load_params: params has no 'W{l}' (keys: {sorted(params)}); the model has "
+                f"{len(model.layers)} Dense layers."
+            )
         W = np.asarray(params[f"W{l}"])
         if W.T.shape != tuple(layer.kernel.shape):
-            raise ValueError(f"load_params: params['W{l}'] has shape {W.shape}; layer {l}'s kernel is "
-                             f"{tuple(layer.kernel.shape)} (n_in, n_out), so W{l} must be "
-                             f"{tuple(layer.kernel.shape)[::-1]} (n_out, n_in). It is transposed here.")
+            raise ValueError(
+                f"load_params: params['W{l}'] has shape {W.shape}; layer {l}'s kernel is "
+                f"{tuple(layer.kernel.shape)} (n_in, n_out), so W{l} must be "
+                f"{tuple(layer.kernel.shape)[::-1]} (n_out, n_in). It is transposed here."
+            )
         layer.kernel.assign(W.T)  # (n_out, n_in) -> (n_in, n_out)
         if layer.use_bias:
             layer.bias.assign(np.asarray(params[f"b{l}"]))
@@ -106,16 +128,21 @@ def get_params(model: keras.Model) -> dict[str, np.ndarray]:
     return params
 
 
-def gradients(model: keras.Model, X: np.ndarray, Y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+def gradients(
+    model: keras.Model, X: np.ndarray, Y: np.ndarray
+) -> tuple[float, dict[str, np.ndarray]]:
     """Mean cross-entropy on ``(X (B, 784), Y (B, 10) one-hot)`` and its gradients in our layout.
 
-    Keras has no ``backward()``; with the TensorFlow backend, ``tf.GradientTape`` records the forward
-    pass and differentiates it. Kernel gradients ``(n_in, n_out)`` are transposed to ``(n_out, n_in)``.
+    Keras has no ``backward()``; with the TensorFlow backend, ``tf.GradientTape`` records the
+    forward pass and differentiates it. Kernel gradients ``(n_in, n_out)`` are transposed to
+    ``(n_out, n_in)``.
     """
     with tf.GradientTape() as tape:
         loss = loss_for(model)(Y, model(X, training=True))
     weights = [(l, layer) for l, layer in enumerate(model.layers, start=1)]
-    variables = [layer.kernel for _, layer in weights] + [layer.bias for _, layer in weights if layer.use_bias]
+    variables = [layer.kernel for _, layer in weights] + [
+        layer.bias for _, layer in weights if layer.use_bias
+    ]
     grads = dict(zip([id(v) for v in variables], tape.gradient(loss, variables)))
     out = {}
     for l, layer in weights:
@@ -133,8 +160,8 @@ def gradients(model: keras.Model, X: np.ndarray, Y: np.ndarray) -> tuple[float, 
 class EpochTimer(keras.callbacks.Callback):
     """Records the training time of every epoch in ``self.seconds``, validation excluded.
 
-    The clock starts at ``on_epoch_begin`` and stops when validation starts (``on_test_begin``, which
-    ``fit`` calls with the same callbacks) or, without validation data, at ``on_epoch_end``.
+    The clock starts at ``on_epoch_begin`` and stops when validation starts (``on_test_begin``,
+    which ``fit`` calls with the same callbacks) or, without validation data, at ``on_epoch_end``.
     """
 
     def __init__(self):
@@ -160,33 +187,47 @@ class EpochTimer(keras.callbacks.Callback):
         self._stop()
 
 
-def fit(model: keras.Model, train: Split, val: Split, epochs: int, lr: float, batch_size: int = 64,
-        seed: int = 0, verbose: bool = True, timer: EpochTimer | None = None) -> History:
+def fit(
+    model: keras.Model,
+    train: Split,
+    val: Split,
+    epochs: int,
+    lr: float,
+    batch_size: int = 64,
+    seed: int = 0,
+    verbose: bool = True,
+    timer: EpochTimer | None = None,
+) -> History:
     """Compile with :func:`compile_model` and train with ``model.fit`` (Keras shuffles every epoch).
 
     Returns:
-        A :class:`nnscratch.network.History` built from Keras's history; ``seconds`` is training time
-        only (from :class:`EpochTimer`, or ``timer`` if given), validation excluded. Unlike the NumPy
-        network's, ``train_loss`` / ``train_accuracy`` are Keras's running means over each epoch's batches.
+        A :class:`nnscratch.history.History` built from Keras's history; ``seconds`` is training
+        time only (from :class:`EpochTimer`, or ``timer`` if given), validation excluded. Unlike the
+        NumPy network's, ``train_loss`` / ``train_accuracy`` are Keras's running means over each
+        epoch's batches.
     """
     keras.utils.set_random_seed(seed)  # Keras's shuffling
     compile_model(model, lr)
     timer = timer or EpochTimer()
-    result = model.fit(train.x, train.y, batch_size=batch_size, epochs=epochs, validation_data=(val.x, val.y),
-                       callbacks=[timer], verbose=0)
+    result = model.fit(
+        train.x,
+        train.y,
+        batch_size=batch_size,
+        epochs=epochs,
+        validation_data=(val.x, val.y),
+        callbacks=[timer],
+        verbose=0,
+    )
     logs = result.history
-    history = History(train_loss=logs["loss"], train_accuracy=logs["categorical_accuracy"],
-                      val_loss=logs["val_loss"], val_accuracy=logs["val_categorical_accuracy"],
-                      seconds=timer.seconds, lr=[lr] * epochs)
+    history = History(
+        train_loss=logs["loss"],
+        train_accuracy=logs["categorical_accuracy"],
+        val_loss=logs["val_loss"],
+        val_accuracy=logs["val_categorical_accuracy"],
+        seconds=timer.seconds,
+        lr=[lr] * epochs,
+    )
     if verbose:
-        for e in range(epochs):
-            print(f"epoch {e + 1:2d}/{epochs}  train loss {history.train_loss[e]:.4f}  "
-                  f"val acc {history.val_accuracy[e]:.4f}  {history.seconds[e]:.2f} s")
+        for e in range(1, epochs + 1):
+            print(history.line(epochs, e, show_lr=False))
     return history
-
-
-def evaluate(model: keras.Model, split: Split) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy on ``split`` (the model need not be compiled)."""
-    out = model.predict(split.x, batch_size=1024, verbose=0)  # (N, 10)
-    loss = float(loss_for(model)(split.y, out))
-    return loss, float(np.mean(out.argmax(axis=1) == split.labels))

@@ -1,0 +1,38 @@
+"""What the machine is doing while a benchmark runs: its load, memory, libraries and threads."""
+
+from __future__ import annotations
+
+import os
+
+
+def load_average() -> str:
+    """The 1-minute load average (processes running or waiting for a CPU), or ``n/a``."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except (AttributeError, OSError):  # not on this platform
+        return "n/a"
+
+
+def peak_rss_mb() -> float | None:
+    """The largest resident memory this process has held so far, in MB (None off Unix)."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def libraries() -> str:
+    """NumPy, PyTorch and Keras versions and the threads each uses (imports the frameworks)."""
+    import numpy as np
+    import torch
+    from threadpoolctl import threadpool_info
+
+    from nnscratch.frameworks import keras_net  # imports TensorFlow, quietly
+
+    blas = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    return (
+        f"NumPy {np.__version__} (BLAS threads: {max(blas, default='?')}), PyTorch "
+        f"{torch.__version__} (threads: {torch.get_num_threads()}), Keras "
+        f"{keras_net.keras.__version__} (TensorFlow {keras_net.tf.__version__})."
+    )

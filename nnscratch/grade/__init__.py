@@ -1,0 +1,18 @@
+"""Grading: the exercises' checks, the release that makes exercises from solutions, the grader.
+
+The pipeline, each step a module:
+
+1. :mod:`.harness`: how a check is declared (``@check``, one id from the function's name), calls
+   the learner's code and reports ``PASS <id>: ...`` or raises ``CheckFailed``;
+   :mod:`.settings`: tolerances and accuracy thresholds; :mod:`.fixtures`: seeded toy problems,
+   reference networks, test doubles, hints.
+2. :mod:`.checks`: one module of checks per exercise (``checks/ex01_relu.py`` ...).
+3. :mod:`.release` (``make release``): ``solutions/`` -> ``exercises/`` (:mod:`.stubs` turns the
+   solution regions into stubs) and ``manifest.json`` (the exercises, their check cells).
+4. :mod:`.restore`, :mod:`.runner`, :mod:`.report` (``python -m nnscratch.grade PATH``): put the
+   check cells back into a learner's notebook, run it, print a table of checks and a score.
+
+Grading uses the course's maths (:mod:`nnscratch.network`, :mod:`nnscratch.gradcheck`, ...); the
+maths never imports grading. Importing this package imports nothing else: a check cell loads only
+the harness and its exercise's checks.
+"""

@@ -1,0 +1,37 @@
+"""One module of checks per exercise: ``exNN_name`` checks ``exercises/NN_name.ipynb``.
+
+A check cell of an exercise imports one check from its exercise's module and calls it on the
+learner's function or trained network::
+
+    # Check (do not edit: the grader restores this cell).
+    from nnscratch.grade.checks.ex01_relu import check_relu_prime
+    check_relu_prime(relu_prime)
+
+Checks store no expected arrays: they test properties, compare gradients with central differences,
+and compute their references at grading time (the course network, PyTorch's optimizers) on small
+inputs generated with fixed seeds (:mod:`nnscratch.grade.fixtures`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from types import ModuleType
+
+PACKAGE = __name__
+
+
+def module_name(exercise: str) -> str:
+    """The module of an exercise's checks: ``01_relu`` -> ``nnscratch.grade.checks.ex01_relu``."""
+    return f"{PACKAGE}.ex{exercise}"
+
+
+def module(exercise: str) -> ModuleType:
+    """The imported module of an exercise's checks (ModuleNotFoundError when there is none)."""
+    return importlib.import_module(module_name(exercise))
+
+
+def declared(exercise: str) -> dict[str, Callable]:
+    """The checks an exercise's module declares, by id, in the order they are defined."""
+    found = (getattr(f, "check_id", None) for f in vars(module(exercise)).values())
+    return {cid: getattr(module(exercise), f"check_{cid}") for cid in found if cid}

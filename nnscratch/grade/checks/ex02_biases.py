@@ -1,0 +1,185 @@
+"""Checks of exercise 2, biases (``exercises/02_biases.ipynb``).
+
+Their initialisation, the forward and backward pass with biases, and the training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from nnscratch.gradcheck import numerical_gradient, rel_error
+from nnscratch.grade.fixtures import gradient_hint, network, toy_batch, trained_accuracy
+from nnscratch.grade.harness import CheckFailed, array, call, check, finite, keyed, pair, shape
+from nnscratch.grade.settings import GRAD_TOL, MIN_ACCURACY
+from nnscratch.losses import cross_entropy
+from nnscratch.network import Network
+
+BIAS_SIZES = (12, 7, 5, 4)
+
+
+@check
+def check_init_biases(init_biases: Callable) -> None:
+    """``init_biases(sizes)`` returns b1..b3 of shapes ``(n_l,)``, finite."""
+    for sizes in ((784, 128, 64, 10), BIAS_SIZES):
+        what = f"init_biases({sizes})"
+        keys = [f"b{l}" for l in range(1, len(sizes))]
+        biases = keyed(call(init_biases, what, sizes), what, keys)
+        for l, key in enumerate(keys, start=1):
+            b = array(biases[key], f"{what}['{key}']")
+            if b.shape != (sizes[l],):
+                hint = (
+                    f" A column ({sizes[l]}, 1) or a row (1, {sizes[l]}) broadcasts differently "
+                    f"against Z{l} of shape (B, {sizes[l]}); use a 1-D vector."
+                    if b.size == sizes[l]
+                    else ""
+                )
+                raise CheckFailed(
+                    f"{what}['{key}'] has shape {b.shape}; it should be ({sizes[l]},): one bias "
+                    f"per neuron of layer {l}.{hint}"
+                )
+            if not np.issubdtype(b.dtype, np.floating):
+                raise CheckFailed(
+                    f"{what}['{key}'] has dtype {b.dtype}: biases are floats (they change in "
+                    "training)."
+                )
+            finite(b, f"{what}['{key}']")
+    return "one 1-D bias vector per layer: b1 (128,), b2 (64,), b3 (10,) for 784-128-64-10"
+
+
+@check
+def check_forward_biases(forward: Callable) -> None:
+    """``forward(params, X)`` adds each layer's bias to its pre-activation."""
+    ref = network(BIAS_SIZES, seed=5, biases=True)
+    X, _ = toy_batch(BIAS_SIZES[0], BIAS_SIZES[-1], 6, seed=6)
+    params = {k: v.copy() for k, v in ref.params.items()}
+    what = "forward(params, X) with X of shape (6, 12), sizes (12, 7, 5, 4)"
+    activations, zs = pair(call(forward, what, params, X), what, "(activations, zs)")
+    true_a, true_z = ref.forward(X)
+    if len(activations) != 4 or len(zs) != 3:
+        raise CheckFailed(
+            f"{what} should return activations [X, a1, a2, a3] and zs [z1, z2, z3]; got "
+            f"{len(activations)} activations and {len(zs)} zs."
+        )
+    for l in range(1, 4):
+        z = array(zs[l - 1], f"z{l}")
+        shape(
+            z,
+            true_z[l - 1].shape,
+            f"{what}: z{l}",
+            f"Z{l} = A{l - 1} @ W{l}.T + b{l} has one row per sample and one column per neuron.",
+        )
+        if not np.allclose(z, true_z[l - 1], rtol=1e-9, atol=1e-12):
+            without = np.asarray(true_a[l - 1]) @ params[f"W{l}"].T
+            if np.allclose(z, without, rtol=1e-9, atol=1e-12):
+                raise CheckFailed(
+                    f"{what}: z{l} ignores the bias b{l}. Each layer adds its bias to the weighted "
+                    f"sum: z{l} = a{l - 1} @ W{l}.T + b{l}."
+                )
+            raise CheckFailed(
+                f"{what}: z{l} is wrong (relative error {rel_error(z, true_z[l - 1]):.2e} against "
+                "the course network with the same weights and biases)."
+            )
+        a = array(activations[l], f"a{l}")
+        shape(a, true_a[l].shape, f"{what}: a{l}")
+        if not np.allclose(a, true_a[l], rtol=1e-9, atol=1e-12):
+            act = "softmax" if l == 3 else "sigmoid"
+            raise CheckFailed(
+                f"{what}: a{l} should be {act}(z{l}) (relative error "
+                f"{rel_error(a, true_a[l]):.2e})."
+            )
+    if any(not np.array_equal(params[k], ref.params[k]) for k in params):
+        raise CheckFailed(
+            f"{what} changed params: the forward pass only reads the weights and biases."
+        )
+    return (
+        "z_l = a_(l-1) @ W_l.T + b_l for each layer, shapes (B, n_l), outputs as the course network"
+    )
+
+
+@check
+def check_backward_biases(backward: Callable) -> None:
+    """``backward(params, activations, zs, Y)`` returns dW and db, matching central differences."""
+    ref = network(BIAS_SIZES, seed=7, biases=True)
+    batch = 6
+    X, Y = toy_batch(BIAS_SIZES[0], BIAS_SIZES[-1], batch, seed=8)
+    activations, zs = ref.forward(X)
+    params = {k: v.copy() for k, v in ref.params.items()}
+    what = "backward(params, activations, zs, Y) for a batch of 6, sizes (12, 7, 5, 4)"
+    grads = call(
+        backward, what, params, [a.copy() for a in activations], [z.copy() for z in zs], Y.copy()
+    )
+    keys = [f"W{l}" for l in range(1, 4)] + [f"b{l}" for l in range(1, 4)]
+    if (
+        isinstance(grads, dict)
+        and all(f"W{l}" in grads for l in range(1, 4))
+        and not any(f"b{l}" in grads for l in range(1, 4))
+    ):
+        raise CheckFailed(
+            f"{what} returned gradients for W1, W2, W3 but none for b1, b2, b3: without them the "
+            "biases are never updated and stay at their initial values. Return db1, db2, db3 too, "
+            "under the keys 'b1', 'b2', 'b3'."
+        )
+    grads = keyed(grads, what, keys)
+    for key in keys:
+        g = array(grads[key], f"the gradient '{key}'")
+        if g.shape != params[key].shape:
+            hint = ""
+            if key.startswith("b") and g.shape == (batch, params[key].size):
+                hint = (
+                    " It has one row per sample: the gradient of the *mean* loss has the shape of "
+                    f"{key}; reduce over the batch."
+                )
+            raise CheckFailed(
+                f"{what}: d{key} has shape {g.shape}, but {key} has shape {params[key].shape}; a "
+                f"gradient always has the shape of its parameter.{hint}"
+            )
+        finite(g, f"d{key}")
+
+    def loss(_: np.ndarray) -> float:
+        return cross_entropy(ref.forward(X)[0][-1], Y)
+
+    worst = 0.0
+    for key in keys:
+        numeric = numerical_gradient(loss, ref.params[key])
+        mine = np.asarray(grads[key], float)
+        err = rel_error(mine, numeric)
+        worst = max(worst, err)
+        if err > GRAD_TOL:
+            raise CheckFailed(
+                f"{what}: d{key} disagrees with central differences: relative error {err:.2e} (a "
+                "correct gradient gives below "
+                f"{GRAD_TOL:.0e}).{gradient_hint(key, mine, numeric, batch)}"
+            )
+    return (
+        "dW and db have their parameters' shapes and match central differences (max relative error "
+        f"{worst:.1e})"
+    )
+
+
+@check
+def check_biases_training(net: Any, val: Any) -> None:
+    """The trained network has biases that training changed, and reaches the expected accuracy."""
+    if not isinstance(net, Network):
+        raise CheckFailed(f"net should be the trained network, got {type(net).__name__}.")
+    for l in range(1, net.num_layers + 1):
+        if f"b{l}" not in net.params:
+            raise CheckFailed(
+                f"the trained network has no b{l} in net.params: add the biases from init_biases "
+                "before training."
+            )
+        b = array(net.params[f"b{l}"], f"net.params['b{l}']")
+        finite(b, f"net.params['b{l}']", "Training diverged: try a smaller learning rate.")
+        if b.size > 1 and np.all(b == b.flat[0]):
+            raise CheckFailed(
+                f"after training, every entry of b{l} still has the same value {b.flat[0]:.4g}: "
+                "the biases were never updated. Does backward return their gradients 'b1', 'b2', "
+                "'b3'?"
+            )
+    acc = trained_accuracy(net, val, MIN_ACCURACY["biases"], "net")
+    return (
+        f"the biases were trained; validation accuracy {acc:.4f} (at least "
+        f"{MIN_ACCURACY['biases']:.2f})"
+    )

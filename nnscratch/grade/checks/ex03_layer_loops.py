@@ -1,0 +1,216 @@
+"""Checks of exercise 3, layer loops (``exercises/03_layer_loops.ipynb``).
+
+Any number of layers: initialised, run forward, backpropagated and trained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from nnscratch.gradcheck import numerical_gradient, rel_error
+from nnscratch.grade.fixtures import (
+    gradient_hint,
+    network,
+    toy_batch,
+    trained_accuracy,
+    weight_keys,
+)
+from nnscratch.grade.harness import CheckFailed, array, call, check, finite, keyed, pair, shape
+from nnscratch.grade.settings import GRAD_TOL, MIN_ACCURACY
+from nnscratch.losses import cross_entropy
+
+LOOP_SIZES = ((784, 10), (784, 128, 64, 10), (784, 256, 128, 64, 32, 10))
+# same depths, small enough for full gradient checks
+SMALL_LOOP_SIZES = ((9, 4), (9, 6, 5, 4), (9, 8, 7, 6, 5, 4))
+
+
+@check
+def check_init_params(init_params: Callable) -> None:
+    """``init_params(sizes, seed)``: W_l ``(n_l, n_(l-1))``, random, well scaled, seeded."""
+    for sizes in LOOP_SIZES:
+        what = f"init_params({list(sizes)}, seed=0)"
+        keys = weight_keys(sizes)
+        params = keyed(
+            call(init_params, what, list(sizes), seed=0),
+            what,
+            keys,
+            f"A network with sizes {list(sizes)} has {len(keys)} weight matrices: loop over the "
+            "layers.",
+        )
+        for l, key in enumerate(keys, start=1):
+            n_in, n_out = sizes[l - 1], sizes[l]
+            W = array(params[key], f"{what}['{key}']")
+            shape(
+                W,
+                (n_out, n_in),
+                f"{what}['{key}']",
+                f"W{l} maps layer {l - 1} ({n_in} neurons) to layer {l} ({n_out}): shape (n_out, "
+                "n_in).",
+            )
+            if not np.issubdtype(W.dtype, np.floating):
+                raise CheckFailed(f"{what}['{key}'] has dtype {W.dtype}; weights must be floats.")
+            finite(W, f"{what}['{key}']")
+            W = W.astype(np.float64)
+            if np.all(W == W.flat[0]):
+                raise CheckFailed(
+                    f"{what}['{key}'] has the same value {W.flat[0]:.3g} everywhere: every neuron "
+                    "of the layer would compute the same thing and get the same gradient, so they "
+                    "never become different. Draw random weights."
+                )
+            std, xavier = float(W.std()), float(np.sqrt(2.0 / (n_in + n_out)))
+            if not 0.25 * xavier <= std <= 4 * xavier:
+                raise CheckFailed(
+                    f"{what}['{key}'] has standard deviation {std:.3g}, far from the usual scale "
+                    f"for a layer with {n_in} inputs and {n_out} outputs (Xavier: sqrt(2 / (n_in + "
+                    f"n_out)) = {xavier:.3g}; He: sqrt(2 / n_in) = {np.sqrt(2.0 / n_in):.3g}). Too "
+                    "large saturates the sigmoids; too small makes the signal vanish."
+                )
+            if abs(float(W.mean())) > 5 * std / np.sqrt(W.size) + 1e-12 and W.size > 100:  # 5 sigma
+                raise CheckFailed(
+                    f"{what}['{key}'] has mean {W.mean():.3g}: draw weights centred on 0."
+                )
+    sizes = list(LOOP_SIZES[1])
+    first = call(init_params, f"init_params({sizes}, seed=0)", sizes, seed=0)
+    again = call(init_params, f"init_params({sizes}, seed=0)", sizes, seed=0)
+    other = call(init_params, f"init_params({sizes}, seed=1)", sizes, seed=1)
+    if any(not np.array_equal(first[k], again[k]) for k in first):
+        raise CheckFailed(
+            "init_params(sizes, seed=0) gave different weights on two calls: draw them from a "
+            "generator made from the seed, np.random.default_rng(seed), so that a run can be "
+            "repeated."
+        )
+    if all(np.array_equal(first[k], other[k]) for k in first):
+        raise CheckFailed(
+            "init_params gave the same weights for seed=0 and seed=1: use the seed argument."
+        )
+    return (
+        "W_l of shape (n_l, n_(l-1)) for 1, 3 and 5 layers; random, well scaled, reproducible from "
+        "the seed"
+    )
+
+
+@check
+def check_forward_loops(forward: Callable) -> None:
+    """``forward(params, X)`` works for any depth and agrees with the course network."""
+    for sizes in LOOP_SIZES:
+        ref = network(sizes, seed=11)
+        X, _ = toy_batch(sizes[0], sizes[-1], 5, seed=12)
+        L = len(sizes) - 1
+        what = f"forward(params, X) for sizes {list(sizes)}, X of shape (5, {sizes[0]})"
+        activations, zs = pair(
+            call(forward, what, {k: v.copy() for k, v in ref.params.items()}, X),
+            what,
+            "(activations, zs)",
+        )
+        if len(activations) != L + 1 or len(zs) != L:
+            raise CheckFailed(
+                f"{what} should return {L + 1} activations [X, a1, ..., a{L}] and {L} "
+                f"pre-activations, got {len(activations)} and {len(zs)}. Loop over all {L} layers "
+                "(range(1, len(sizes)))."
+            )
+        true_a, true_z = ref.forward(X)
+        for l in range(1, L + 1):
+            for name, mine, true in (
+                (f"z{l}", zs[l - 1], true_z[l - 1]),
+                (f"a{l}", activations[l], true_a[l]),
+            ):
+                mine = array(mine, f"{what}: {name}")
+                shape(mine, true.shape, f"{what}: {name}")
+                if not np.allclose(mine, true, rtol=1e-9, atol=1e-12):
+                    act = "softmax (the last layer)" if l == L else "sigmoid (a hidden layer)"
+                    raise CheckFailed(
+                        f"{what}: {name} differs from the course network (relative error "
+                        f"{rel_error(mine, true):.2e}). Layer {l} should compute z{l} = a{l - 1} @ "
+                        f"W{l}.T and a{l} = {act}."
+                    )
+    return "forward agrees with the course network for 1, 3 and 5 layers"
+
+
+@check
+def check_backward_loops(backward: Callable) -> None:
+    """``backward(params, activations, zs, Y)`` matches central differences, 1, 3 and 5 layers."""
+    worst = 0.0
+    for small, sizes in zip(SMALL_LOOP_SIZES, LOOP_SIZES):
+        for dims, full in ((small, True), (sizes, False)):
+            ref = network(dims, seed=13)
+            batch = 4
+            X, Y = toy_batch(dims[0], dims[-1], batch, seed=14)
+            activations, zs = ref.forward(X)
+            keys = weight_keys(dims)
+            what = f"backward(params, activations, zs, Y) for sizes {list(dims)}"
+            grads = keyed(
+                call(
+                    backward,
+                    what,
+                    {k: v.copy() for k, v in ref.params.items()},
+                    [a.copy() for a in activations],
+                    [z.copy() for z in zs],
+                    Y.copy(),
+                ),
+                what,
+                keys,
+                f"Return one gradient per weight matrix, for all {len(keys)} layers.",
+            )
+            for key in keys:
+                g = array(grads[key], f"{what}: d{key}")
+                shape(
+                    g,
+                    ref.params[key].shape,
+                    f"{what}: d{key}",
+                    "A gradient has the shape of its parameter.",
+                )
+                finite(g, f"{what}: d{key}")
+
+            def loss(_: np.ndarray) -> float:
+                return cross_entropy(ref.forward(X)[0][-1], Y)
+
+            rng = np.random.default_rng(15)
+            for key in keys:
+                param = ref.params[key]
+                idx = (
+                    None
+                    if full
+                    else np.sort(rng.choice(param.size, size=min(param.size, 40), replace=False))
+                )
+                numeric = numerical_gradient(loss, param, indices=idx)
+                mine = np.asarray(grads[key], dtype=np.float64)
+                if idx is not None:
+                    numeric, mine = numeric.reshape(-1)[idx], mine.reshape(-1)[idx]
+                err = rel_error(mine, numeric)
+                worst = max(worst, err)
+                if err > GRAD_TOL:
+                    raise CheckFailed(
+                        f"{what}: d{key} disagrees with central differences: relative error "
+                        f"{err:.2e} (a correct gradient gives below "
+                        f"{GRAD_TOL:.0e}).{gradient_hint(key, mine, numeric, batch)}"
+                    )
+    return (
+        "gradients of every layer match central differences for 1, 3 and 5 layers (max relative "
+        f"error {worst:.1e})"
+    )
+
+
+@check
+def check_loops_training(nets: Any, val: Any) -> None:
+    """Each of the three networks trained with the loop version reaches its expected accuracy."""
+    if not isinstance(nets, dict):
+        raise CheckFailed(
+            "nets should be a dict from sizes (a tuple) to the trained network, got "
+            f"{type(nets).__name__}."
+        )
+    by_sizes = {tuple(k): v for k, v in nets.items() if isinstance(k, (tuple, list))}
+    accs = []
+    for sizes in LOOP_SIZES:
+        net = by_sizes.get(sizes)
+        if net is None:
+            raise CheckFailed(
+                f"nets has no network for sizes {sizes}: train one for each of {list(LOOP_SIZES)}."
+            )
+        if tuple(getattr(net, "sizes", ())) != sizes:
+            raise CheckFailed(f"nets[{sizes}] has sizes {getattr(net, 'sizes', None)}.")
+        key = {2: "loops_softmax", 4: "loops", 6: "loops_deep"}[len(sizes)]
+        accs.append(trained_accuracy(net, val, MIN_ACCURACY[key], f"nets[{sizes}]"))
+    return "validation accuracy " + ", ".join(f"{a:.4f}" for a in accs) + " for 1, 3 and 5 layers"

@@ -1,0 +1,154 @@
+"""Before a notebook runs: which exercise it is, and its canonical check cells put back.
+
+An edited check cell is replaced where it stands and a deleted one re-inserted at its place, from
+the release's manifest (``manifest.json``), so that editing or deleting a check cannot make it
+pass. Each restored check cell starts by reloading the check harness and the exercise's module of
+checks, so that a check function the learner's code defined or patched is not the one that runs.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import nbformat
+
+from nnscratch.grade import checks
+from nnscratch.grade.release import MANIFEST, check_id, check_metadata, digest
+
+
+class GradingError(Exception):
+    """This path cannot be graded; the message says why and what to do."""
+
+
+@cache
+def released() -> dict[str, dict]:
+    """The manifest: each exercise's title and cells (id, type, fingerprint; check cells whole)."""
+    return json.loads(MANIFEST.read_text())
+
+
+def prologue(exercise: str) -> str:
+    """The lines the grader puts before a check cell's source: reload the checks as released."""
+    modules = [
+        "nnscratch.grade.harness",
+        "nnscratch.grade.settings",
+        "nnscratch.grade.fixtures",
+        checks.module_name(exercise),
+    ]
+    return (
+        "import importlib as _nnscratch_il  # added by the grader: the checks as released\nfor "
+        f"_nnscratch_m in {modules!r}:\n    "
+        "_nnscratch_il.reload(_nnscratch_il.import_module(_nnscratch_m))\ndel _nnscratch_il, "
+        "_nnscratch_m\n"
+    )
+
+
+def identify(nb: nbformat.NotebookNode, path: Path) -> str:
+    """The exercise a notebook belongs to: its metadata, else the exercise name in its file name."""
+    known = released()
+    name = nb.metadata.get("nnscratch", {}).get("exercise")
+    if name in known:
+        return name
+    matches = [key for key in known if key in path.stem]
+    if len(matches) == 1:
+        return matches[0]
+    raise GradingError(
+        f"{path}: cannot tell which exercise this is: its metadata has no known "
+        f"'nnscratch.exercise' and its file name contains none of {', '.join(known)}. Grade a "
+        "notebook made from exercises/, or rename the file to contain the exercise name (e.g. "
+        "alice_02_biases.ipynb)."
+    )
+
+
+def restore_checks(
+    nb: nbformat.NotebookNode, exercise: str
+) -> tuple[nbformat.NotebookNode, list[tuple[int, str]]]:
+    """A copy of ``nb`` with the canonical check cells of ``exercise`` in place of what is there.
+
+    A check cell still in the notebook (found by the check id in its metadata, by its cell id, or by
+    its exact source) is replaced, where it stands, by the canonical cell; repeats are dropped. A
+    check whose cell was deleted is re-inserted just before the first canonical cell after it that
+    is still in the notebook (found by cell id, else by unchanged content), or at the end. Returns
+    the notebook and the (cell index, check id) of each check cell, in the notebook's order.
+    """
+    canon = released()[exercise]["cells"]
+    canonical = {c["check"]: c for c in canon if "check" in c}
+    by_cell_id = {c["id"]: c["check"] for c in canon if "check" in c}
+    by_source = {c["source"]: c["check"] for c in canon if "check" in c}
+
+    def claimed(cell: dict) -> str | None:
+        if check_id(cell) in canonical:
+            return check_id(cell)
+        if cell.get("id") in by_cell_id:
+            return by_cell_id[cell["id"]]
+        return by_source.get(cell.source) if cell.cell_type == "code" else None
+
+    items: list[tuple[str, object]] = []  # ("check", check id) or ("cell", learner's cell)
+    for cell in nb.cells:
+        cid = claimed(cell)
+        if cid is None:
+            items.append(("cell", cell))
+        elif ("check", cid) not in items:
+            items.append(("check", cid))
+    where_id, where_digest = {}, {}
+    for i, (kind, value) in enumerate(items):
+        if kind == "check":
+            where_id[("check", value)] = i
+        else:
+            where_id.setdefault(value.get("id"), i)
+            where_digest.setdefault((value.cell_type, digest(value.source)), i)
+
+    def locate(entry: dict) -> int | None:
+        if "check" in entry:
+            return where_id.get(("check", entry["check"]))
+        found = where_id.get(entry["id"])
+        return (
+            found if found is not None else where_digest.get((entry["cell_type"], entry["digest"]))
+        )
+
+    inserts: dict[int, list[str]] = {}
+    for k, entry in enumerate(canon):
+        if "check" in entry and ("check", entry["check"]) not in items:
+            later = (locate(e) for e in canon[k + 1 :])
+            position = next((i for i in later if i is not None), len(items))
+            inserts.setdefault(position, []).append(entry["check"])
+    cells, found = [], []
+
+    def add_check(cid: str) -> None:
+        cell = nbformat.v4.new_code_cell(canonical[cid]["source"], id=canonical[cid]["id"])
+        cell.metadata = check_metadata(cid)
+        found.append((len(cells), cid))
+        cells.append(cell)
+
+    for i in range(len(items) + 1):
+        for cid in inserts.get(i, []):
+            add_check(cid)
+        if i < len(items):
+            kind, value = items[i]
+            if kind == "check":
+                add_check(value)
+            else:
+                cells.append(value)
+    out = nbformat.v4.new_notebook(metadata=nb.metadata)
+    out.cells = cells
+    return out, found
+
+
+def select_checks(
+    nb: nbformat.NotebookNode, found: list[tuple[int, str]], only: list[str], exercise: str
+) -> tuple[nbformat.NotebookNode, list[tuple[int, str]]]:
+    """Keep the checks in ``only``: drop the other check cells and every cell after the last."""
+    unknown = [c for c in only if c not in {cid for _, cid in found}]
+    if unknown:
+        raise GradingError(
+            f"{exercise} has no check {', '.join(map(repr, unknown))}; its checks are "
+            f"{', '.join(cid for _, cid in found)}."
+        )
+    drop = {index for index, cid in found if cid not in only}
+    last = max(index for index, cid in found if cid in only)
+    kept = [(i, cell) for i, cell in enumerate(nb.cells[: last + 1]) if i not in drop]
+    out = nbformat.v4.new_notebook(metadata=nb.metadata)
+    out.cells = [cell for _, cell in kept]
+    new_index = {old: new for new, (old, _) in enumerate(kept)}
+    return out, [(new_index[i], cid) for i, cid in found if cid in only]
