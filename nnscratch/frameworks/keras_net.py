@@ -8,9 +8,9 @@ hidden units, no biases unless asked for, and either
 
 Both are correct pairs (the loss matches what the last layer outputs) and train identically.
 
-Layout: a Keras ``Dense`` layer computes ``x @ kernel`` with ``kernel: (n_in, n_out)``, the
-transpose of our ``W_l: (n_out, n_in)`` (we compute ``x @ W_l.T``). So copies transpose:
-``kernel = W_l.T``.
+Layout: for a batch ``X: (B, n_in)``, one row per image, a Keras ``Dense`` layer computes
+``X @ kernel`` with ``kernel: (n_in, n_out)``, the transpose of our ``W_l: (n_out, n_in)`` (we
+compute ``Z_l = A_(l-1) @ W_l.T``, chapters 3-4). So copies transpose: ``kernel = W_l.T``.
 
 This module imports Keras (TensorFlow backend); ``import nnscratch`` does not. Importing it through
 the package sets TensorFlow's logging variables first, which keeps its start-up noise off stderr.

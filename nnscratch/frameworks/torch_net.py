@@ -2,7 +2,7 @@
 
 The same 784-128-64-10 network as :class:`nnscratch.network.Network`: sigmoid hidden layers, no
 biases unless asked for, and a softmax output. As is usual in PyTorch, the module returns the
-*logits* ``z_3 (B, 10)``; ``nn.CrossEntropyLoss`` applies log-softmax itself, and
+*logits* ``Z_3 (B, 10)``, one row per image; ``nn.CrossEntropyLoss`` applies log-softmax itself, and
 ``torch.softmax(logits, dim=1)`` gives the probabilities our NumPy ``forward`` returns.
 
 Layout: ``nn.Linear(n_in, n_out).weight`` is ``(n_out, n_in)``, exactly like our ``W_l``, so weights
@@ -53,11 +53,13 @@ class TorchNet(nn.Module):
             for n_in, n_out in zip(sizes[:-1], sizes[1:])
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``x: (B, 784)`` -> logits ``(B, 10)`` (no softmax: the loss applies it)."""
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """``X: (B, 784)``, one row per image -> logits ``Z_3: (B, 10)`` (no softmax: the loss
+        applies it)."""
+        A = X
         for layer in self.layers[:-1]:
-            x = torch.sigmoid(layer(x))  # (B, n_l)
-        return self.layers[-1](x)  # (B, 10)
+            A = torch.sigmoid(layer(A))  # A_l: (B, n_l)
+        return self.layers[-1](A)  # Z_L: (B, 10)
 
 
 # ----------------------------------------------------------------------------------------------
