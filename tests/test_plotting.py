@@ -20,6 +20,7 @@ from nnscratch.plotting import (  # noqa: E402
     plot_misclassified,
     plot_output_gradient,
     plot_progress,
+    plot_schedules,
     plot_weight_images,
 )
 
@@ -130,13 +131,14 @@ def test_progress_in_percent():
     assert ax.get_ylabel() == "acc (%)" and len(ax.get_legend().get_texts()) == 2
 
 
-def test_learning_rates_marks_the_chosen_schedule():
+def test_learning_rates_and_schedules_mark_the_chosen_one():
     curves = {"lr 0.1": ([0, 500], [2.3, 0.5]), "lr 3": ([0, 500], [2.3, 3.0])}
+    ax = plot_learning_rates(curves).axes[0]
+    assert len(ax.lines) == 2 and ax.get_yscale() == "log"
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [2.3, 3.0])
     runs = {"constant": history(), "decay": history(0.01)}
     runs["decay"].lr = [0.1, 0.01]
-    fig = plot_learning_rates(curves, runs, chosen="decay")
-    ax_lr, ax_rate, ax_acc = fig.axes
-    assert len(ax_lr.lines) == 2 and ax_lr.get_yscale() == "log"
+    ax_rate, ax_acc = plot_schedules(runs, chosen="decay").axes
     labels = [t.get_text() for t in ax_acc.get_legend().get_texts()]
     assert labels == ["constant", "decay (chosen)"]
     assert ax_acc.lines[1].get_linewidth() > ax_acc.lines[0].get_linewidth()

@@ -7,8 +7,8 @@ one output is the figure; none of them shows or closes it. By chapter:
   network under each initialization (chapter 2);
 * :mod:`.backprop`: backpropagation drawn, the error signal per layer, why cross-entropy
   (chapter 4);
-* :mod:`.training`: learning curves, progress of a few runs, learning rates and batch sizes, the
-  confusion matrix, mistakes and first-layer weights (chapters 4 and 5).
+* :mod:`.training`: learning curves, progress of a few runs, learning rates, schedules and batch
+  sizes, the confusion matrix, mistakes and first-layer weights (chapters 4 and 5).
 """
 
 from nnscratch.plotting.backprop import (
@@ -24,6 +24,7 @@ from nnscratch.plotting.training import (
     plot_learning_rates,
     plot_misclassified,
     plot_progress,
+    plot_schedules,
     plot_weight_images,
 )
 
@@ -40,5 +41,6 @@ __all__ = [
     "plot_misclassified",
     "plot_output_gradient",
     "plot_progress",
+    "plot_schedules",
     "plot_weight_images",
 ]

@@ -22,7 +22,7 @@ def _box(ax, x: float, y: float, text: str, color: str, width: float = 1.9, heig
             lw=1,
         )
     )
-    ax.text(x, y, text, ha="center", va="center", fontsize=9.5)
+    ax.text(x, y, text, ha="center", va="center", fontsize=11.5)
 
 
 def _arrow(
@@ -52,7 +52,7 @@ def _arrow(
     )
     if label:
         mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
-        ax.text(mx, my + offset, label, ha="center", va="bottom", fontsize=8.5, color=color)
+        ax.text(mx, my + offset, label, ha="center", va="bottom", fontsize=10.5, color=color)
 
 
 def plot_backprop_diagram(sizes: Sequence[int] = (784, 128, 64, 10)):
@@ -78,18 +78,18 @@ def plot_backprop_diagram(sizes: Sequence[int] = (784, 128, 64, 10)):
     xs = [0.0, 4.0, 8.0, 12.0]  # columns of a_0 .. a_3
     x_loss = 15.6
     y_fwd, y_bwd, y_grad = 3.3, 1.3, -0.7
-    fig, ax = plt.subplots(figsize=(12, 5))
+    fig, ax = plt.subplots(figsize=(11, 5.2))
 
     # forward row: activations, then the loss
-    _box(ax, xs[0], y_fwd, f"$a_0 = x$\n({n0},)", "#e3ecf7", width=1.6)
+    _box(ax, xs[0], y_fwd, f"$a_0 = x$\n({n0},)", "#e3ecf7", width=1.9)
     for l, n in ((1, n1), (2, n2)):
-        _box(ax, xs[l], y_fwd, f"$z_{l},\\ a_{l} = \\sigma(z_{l})$\n({n},)", "#e3ecf7", width=2.1)
-    _box(ax, xs[3], y_fwd, f"$z_3,\\ p = \\mathrm{{softmax}}(z_3)$\n({n3},)", "#e3ecf7", width=2.5)
-    _box(ax, x_loss, y_fwd, "$L = -\\log p_c$\n(a number)", "#f2f2f2", width=1.8)
+        _box(ax, xs[l], y_fwd, f"$z_{l},\\ a_{l} = \\sigma(z_{l})$\n({n},)", "#e3ecf7", width=2.6)
+    _box(ax, xs[3], y_fwd, f"$z_3,\\ p = \\mathrm{{softmax}}(z_3)$\n({n3},)", "#e3ecf7", width=3.0)
+    _box(ax, x_loss, y_fwd, "$L = -\\log p_c$\n(a number)", "#f2f2f2", width=2.0)
     for l in (1, 2, 3):
         shape = (sizes[l], sizes[l - 1])
-        left = xs[l - 1] + (0.8 if l == 1 else 1.05)
-        right = xs[l] - (1.25 if l == 3 else 1.05)
+        left = xs[l - 1] + (0.95 if l == 1 else 1.3)
+        right = xs[l] - (1.5 if l == 3 else 1.3)
         _arrow(
             ax,
             (left, y_fwd),
@@ -98,27 +98,27 @@ def plot_backprop_diagram(sizes: Sequence[int] = (784, 128, 64, 10)):
             f"$z_{l} = W_{l}\\,a_{l - 1}$\n$W_{l}$: {shape}",
             offset=0.5,
         )
-    _arrow(ax, (xs[3] + 1.25, y_fwd), (x_loss - 0.9, y_fwd), fwd, "target $y$", offset=0.5)
+    _arrow(ax, (xs[3] + 1.5, y_fwd), (x_loss - 1.0, y_fwd), fwd, "target $y$", offset=0.5)
 
     # backward row: the errors
-    _box(ax, xs[1], y_bwd, f"$\\delta_1$  ({n1},)", "#f8e6dd", width=1.7)
-    _box(ax, xs[2], y_bwd, f"$\\delta_2$  ({n2},)", "#f8e6dd", width=1.7)
-    _box(ax, xs[3], y_bwd, f"$\\delta_3 = p - y$  ({n3},)", "#f8e6dd", width=2.5)
-    _arrow(ax, (x_loss, y_fwd - 0.47), (xs[3] + 1.25, y_bwd), bwd, "", rad=-0.25)
+    _box(ax, xs[1], y_bwd, f"$\\delta_1$  ({n1},)", "#f8e6dd", width=2.0)
+    _box(ax, xs[2], y_bwd, f"$\\delta_2$  ({n2},)", "#f8e6dd", width=2.0)
+    _box(ax, xs[3], y_bwd, f"$\\delta_3 = p - y$  ({n3},)", "#f8e6dd", width=3.0)
+    _arrow(ax, (x_loss, y_fwd - 0.47), (xs[3] + 1.5, y_bwd), bwd, "", rad=-0.25)
     _arrow(
         ax,
-        (xs[3] - 1.25, y_bwd),
-        (xs[2] + 0.85, y_bwd),
+        (xs[3] - 1.5, y_bwd),
+        (xs[2] + 1.0, y_bwd),
         bwd,
-        "$(W_3^\\top \\delta_3) \\odot \\sigma'(z_2)$",
+        "$(W_3^\\top \\delta_3)$\n$\\odot\\, \\sigma'(z_2)$",
         offset=0.1,
     )
     _arrow(
         ax,
-        (xs[2] - 0.85, y_bwd),
-        (xs[1] + 0.85, y_bwd),
+        (xs[2] - 1.0, y_bwd),
+        (xs[1] + 1.0, y_bwd),
         bwd,
-        "$(W_2^\\top \\delta_2) \\odot \\sigma'(z_1)$",
+        "$(W_2^\\top \\delta_2)$\n$\\odot\\, \\sigma'(z_1)$",
         offset=0.1,
     )
     for l in (1, 2, 3):  # z_l (and p) are needed again on the way back
@@ -129,17 +129,18 @@ def plot_backprop_diagram(sizes: Sequence[int] = (784, 128, 64, 10)):
         gx = (xs[l - 1] + xs[l]) / 2
         shape = (sizes[l], sizes[l - 1])
         text = f"$\\partial L/\\partial W_{l} = \\delta_{l}\\, a_{l - 1}^\\top$\n{shape}"
-        _box(ax, gx, y_grad, text, "#e4f1e4", width=2.6)
+        _box(ax, gx, y_grad, text, "#e4f1e4", width=3.2)
         _arrow(ax, (xs[l] - 0.5, y_bwd - 0.47), (gx + 0.7, y_grad + 0.47), grad)
-        _arrow(ax, (xs[l - 1] + 0.6, y_fwd - 0.47), (gx - 0.5, y_grad + 0.47), grad, style="--")
+        start = (xs[l - 1] + (0.8 if l == 1 else 1.1), y_fwd - 0.47)  # clear of delta_{l-1}
+        _arrow(ax, start, (gx - 0.5, y_grad + 0.47), grad, style="--")
 
     for y, text, color in (
         (y_fwd, "forward", fwd),
         (y_bwd, "backward", bwd),
         (y_grad, "gradients", grad),
     ):
-        ax.text(-1.5, y, text, rotation=90, ha="center", va="center", color=color, fontsize=10)
-    ax.set(xlim=(-1.9, 16.7), ylim=(-1.4, 4.6), aspect="equal")
+        ax.text(-1.5, y, text, rotation=90, ha="center", va="center", color=color, fontsize=11.5)
+    ax.set(xlim=(-1.9, 16.7), ylim=(-1.3, 4.4))
     ax.axis("off")
     fig.tight_layout()
     return fig

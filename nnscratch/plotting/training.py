@@ -222,36 +222,40 @@ def _plain_log_y(ax, fmt: str = "%g"):
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def plot_learning_rates(
-    curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
-    histories: Mapping[str, object],
-    chosen: str | None = None,
-):
-    """Left: loss against images seen for a few constant rates. Middle and right: candidate
-    schedules, their learning rate and their validation accuracy per epoch.
+def plot_learning_rates(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]]):
+    """The validation loss against training images seen, one line per constant learning rate.
 
     Args:
         curves: label (e.g. "lr 0.1") -> (images seen, loss on a fixed validation sample).
-        histories: schedule name -> :class:`nnscratch.network.History` (its ``lr`` and
-            ``val_accuracy`` per epoch are drawn).
-        chosen: the schedule the chapter selected, drawn with a thicker line.
     """
-    fig, (ax_lr, ax_rate, ax_acc) = plt.subplots(
-        1, 3, figsize=(14, 3.8), gridspec_kw={"width_ratios": [1.25, 0.8, 1]}
-    )
+    fig, ax = plt.subplots(figsize=(8, 3.6))
     for k, (name, (seen, loss)) in enumerate(curves.items()):
-        ax_lr.plot(seen, loss, "-", color=f"C{k}", label=name)
-    ax_lr.set(
+        ax.plot(seen, loss, "-", color=f"C{k}", label=name)
+    ax.set(
         xlabel="training images seen",
         ylabel="validation loss (log scale)",
         yscale="log",
         title="constant learning rates",
     )
-    _plain_log_y(ax_lr)
-    ax_lr.grid(alpha=0.3, which="both")
-    ax_lr.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    # the schedules in colours of their own (the left panel uses C0-C4), dashed lines on top of
-    # the chosen one where they coincide
+    _plain_log_y(ax)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def plot_schedules(histories: Mapping[str, object], chosen: str | None = None):
+    """Candidate learning-rate schedules: the rate (left) and validation accuracy (right) per epoch.
+
+    Args:
+        histories: schedule name -> :class:`nnscratch.network.History` (its ``lr`` and
+            ``val_accuracy`` per epoch are drawn).
+        chosen: the schedule the chapter selected, drawn with a thicker line.
+    """
+    fig, (ax_rate, ax_acc) = plt.subplots(
+        1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [0.8, 1]}
+    )
+    # dashed and dotted lines on top of the chosen one where they coincide
     colors, styles = ["C5", "C6", "C8", "C9", "C7"], ["-", "--", ":", "-."]
     for k, (name, h) in enumerate(histories.items()):
         epochs = np.arange(1, len(h.val_accuracy) + 1)
@@ -268,8 +272,8 @@ def plot_learning_rates(
         ax_acc.plot(
             epochs, 100 * np.asarray(h.val_accuracy), marker="o", ms=3, label=label, **style
         )
-    ax_rate.set(xlabel="epoch", ylabel="learning rate", yscale="log", title="candidate schedules")
-    ax_acc.set(xlabel="epoch", ylabel="validation accuracy (%)", title="their validation accuracy")
+    ax_rate.set(xlabel="epoch", ylabel="learning rate (log scale)", yscale="log", title="the rate")
+    ax_acc.set(xlabel="epoch", ylabel="validation accuracy (%)", title="validation accuracy")
     for ax in (ax_rate, ax_acc):
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3, which="both")
@@ -291,7 +295,7 @@ def plot_batch_size(
         seconds: B -> training time of one epoch (s).
         accuracy: B -> {learning rate -> validation accuracy after the run}.
     """
-    fig, (ax_n, ax_t, ax_a) = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig, (ax_n, ax_t, ax_a) = plt.subplots(1, 3, figsize=(11, 3.5))
     bs = np.array(sorted(noise))
     values = np.array([noise[b] for b in bs])
     ax_n.loglog(bs, values, "o-", label="measured")
@@ -299,7 +303,7 @@ def plot_batch_size(
         bs, values[0] * np.sqrt(bs[0] / bs), "--", color="0.5", label=r"$\propto 1/\sqrt{B}$"
     )
     ax_n.set(
-        xlabel="batch size $B$", ylabel="spread / size of full gradient", title="gradient noise"
+        xlabel="batch size $B$", ylabel="spread / size of the gradient", title="gradient noise"
     )
     _plain_log_y(ax_n)
     ax_n.legend(fontsize=8)
