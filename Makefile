@@ -17,7 +17,7 @@ export MKL_NUM_THREADS ?= 1
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make book      build the site into _build/html (executes every chapter; cached)"
+	@echo "make book      build the site into _build/html (runs every notebook whose file changed)"
 	@echo "make book-all  rebuild the site from scratch, re-executing every notebook"
 	@echo "make test      lint, then run the whole test suite (unit tests, notebooks in quick mode, grading, browser)"
 	@echo "make lab       open the course in JupyterLab (the same environment; Ctrl-C to stop)"

@@ -84,35 +84,42 @@ class Network:
         other.params = {k: v.astype(other.dtype) for k, v in self.params.items()}
         return other
 
-    def forward(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Run a batch ``X: (B, 784)`` (or one sample ``(784,)``) through the network.
+    # forward and deltas are printed in a notebook (exercise 1): lines of at most 79 characters
+    def forward(self, X: np.ndarray) -> tuple[list, list]:
+        """Run a batch ``X: (B, 784)`` (or one sample ``(784,)``) forward.
 
         Returns:
-            ``activations = [X, a_1 (B, 128), a_2 (B, 64), a_3 (B, 10)]`` (``a_3``: softmax
-            probabilities, rows summing to 1) and ``zs = [z_1 (B, 128), z_2 (B, 64), z_3 (B, 10)]``.
+            ``activations = [X, a_1 (B, 128), a_2 (B, 64), a_3 (B, 10)]``
+            (``a_3``: softmax probabilities, rows summing to 1) and
+            ``zs = [z_1 (B, 128), z_2 (B, 64), z_3 (B, 10)]``.
         """
         X = validate.inputs(X, self.sizes[0], self.dtype, "forward")
         activations, zs = [X], []
         for l in range(1, self.num_layers + 1):
-            z = activations[-1] @ self.params[f"W{l}"].T  # (B, n_{l-1}) @ (n_{l-1}, n_l)
+            # (B, n_{l-1}) @ (n_{l-1}, n_l) -> (B, n_l)
+            z = activations[-1] @ self.params[f"W{l}"].T
             if self.biases:
                 z = z + self.params[f"b{l}"]  # (n_l,) broadcast over the rows
             zs.append(z)
-            activations.append(softmax(z) if l == self.num_layers else sigmoid(z))
+            last = l == self.num_layers
+            activations.append(softmax(z) if last else sigmoid(z))
         return activations, zs
 
-    def deltas(self, activations: list, zs: list, Y: np.ndarray) -> list[np.ndarray]:
-        """Backpropagate the error: ``[delta_1, ..., delta_L]``, ``delta_l = dloss_i / dz_l``.
+    def deltas(self, activations: list, zs: list, Y: np.ndarray) -> list:
+        """Backpropagate the error: ``[delta_1, ..., delta_L]``,
+        ``delta_l = dloss_i / dz_l``.
 
-        ``delta_L = a_L - Y`` (softmax with cross-entropy), then for each hidden layer going back
-        ``delta_l = (delta_{l+1} @ W_{l+1}) * sigmoid'(z_l)``; ``delta_l`` has the shape of ``z_l``.
+        ``delta_L = a_L - Y`` (softmax with cross-entropy), then for each
+        hidden layer going back ``delta_l = (delta_{l+1} @ W_{l+1}) *
+        sigmoid'(z_l)``; ``delta_l`` has the shape of ``z_l``.
         """
         Y = validate.targets(Y, activations[-1].shape, self.dtype)
         delta = cross_entropy_grad(activations[-1], Y)  # (B, 10)
         deltas = [delta]
         for l in range(self.num_layers - 1, 0, -1):
-            # (B, n_{l+1}) @ (n_{l+1}, n_l) -> (B, n_l), times sigmoid'(z_l) elementwise
-            delta = (delta @ self.params[f"W{l + 1}"]) * sigmoid_prime(zs[l - 1])
+            # (B, n_{l+1}) @ (n_{l+1}, n_l) -> (B, n_l), times sigmoid'(z_l)
+            W_next = self.params[f"W{l + 1}"]
+            delta = (delta @ W_next) * sigmoid_prime(zs[l - 1])
             deltas.append(delta)
         return deltas[::-1]
 

@@ -339,8 +339,19 @@ MATHS = r"""() => {
     const article = document.querySelector('article.bd-article');
     if (!article) return {formulas: 0, typeset: 0, errors: [], raw: []};
     const formulas = [...article.querySelectorAll('.math')];
-    const errors = [...article.querySelectorAll('mjx-merror')]
-        .map(e => e.getAttribute('data-mjx-error') || e.textContent);
+    // MathJax's own record: an error box (merror), or a macro it does not know (drawn in red)
+    const errors = [];
+    for (const item of window.MathJax?.startup?.document?.math ?? []) {
+        item.root.walkTree(node => {
+            if (node.isKind('merror')) {
+                errors.push(`${node.attributes.get('data-mjx-error')}: ${item.math}`);
+            } else if (node.isKind('mtext') && node.attributes.get('mathcolor') === 'red') {
+                errors.push(`undefined ${node.childNodes.map(c => c.text).join('')}: ${item.math}`);
+            }
+        });
+    }
+    errors.push(...[...article.querySelectorAll('mjx-merror')]
+        .map(e => e.getAttribute('data-mjx-error') || e.textContent));
     const raw = [];
     const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT, {acceptNode: node =>
         node.parentElement.closest('pre, code, script, style, .math, mjx-container, .output')
@@ -682,6 +693,30 @@ def test_maths_is_typeset_without_errors(site, page):
     assert not maths["raw"], (
         f"{page}.html: TeX in the text, outside any formula: {maths['raw'][:5]}"
     )
+
+
+def test_maths_check_catches_errors_and_raw_tex(site):
+    """The check is real: a formula MathJax cannot parse and TeX outside any formula are found."""
+    if not HAVE_MATHJAX:
+        skip_or_fail(f"no local MathJax in {MATHJAX}: `make test` installs it")
+    page = site.page.context.new_page()  # a fresh window: no MathJax loaded yet
+    page.set_content(
+        '<article class="bd-article"><p><span class="math">\\(\\notamacro{x}\\)</span>, '
+        '<span class="math">\\(x^2^3\\)</span> and '
+        '<span class="math">\\(x^2\\)</span>, then $y^2$ left raw.</p></article>'
+        '<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>'
+    )
+    page.wait_for_function("() => window.MathJax?.startup?.promise", timeout=30000)
+    page.evaluate("() => MathJax.startup.promise")
+    maths = page.evaluate(MATHS)
+    page.close()
+    assert maths["formulas"] == 3 and maths["typeset"] == 3, maths
+    assert maths["raw"] == ["$y^2$"], maths
+    assert [e.split(":")[0] for e in maths["errors"]] == [
+        "undefined \\notamacro",
+        "Double exponent",
+        "Double exponent",  # the same error, found in the page too (mjx-merror)
+    ], maths
 
 
 @pytest.mark.parametrize("page", PAGES)

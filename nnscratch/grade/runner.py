@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 
-from nnscratch.grade.harness import pass_prefix
+from nnscratch.grade.harness import CONTINUATION, pass_prefix
 from nnscratch.grade.report import CheckResult, Report
 from nnscratch.grade.restore import GradingError, identify, prologue, restore_checks, select_checks
 
@@ -61,6 +61,20 @@ def _stdout(cell: nbformat.NotebookNode) -> str:
         for o in cell.get("outputs", [])
         if o.get("output_type") == "stream" and o.get("name") == "stdout"
     )
+
+
+def _pass_detail(stdout: str, prefix: str) -> str | None:
+    """The detail of the last ``PASS <id>:`` line, with its indented continuation lines."""
+    lines = stdout.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith(prefix)]
+    if not starts:
+        return None
+    detail = [lines[starts[-1]][len(prefix) :]]
+    for line in lines[starts[-1] + 1 :]:
+        if not line.startswith(CONTINUATION):
+            break
+        detail.append(line.strip())
+    return " ".join(detail)
 
 
 def run_notebook(
@@ -143,13 +157,12 @@ def run_notebook(
                 if failed:
                     message, passed = _error_message(reply, check_at[index]), False
                 else:
-                    prefix = pass_prefix(check_at[index])
-                    lines = [line for line in _stdout(cell).splitlines() if line.startswith(prefix)]
-                    passed = bool(lines)
+                    detail = _pass_detail(_stdout(cell), pass_prefix(check_at[index]))
+                    passed = detail is not None
                     message = (
-                        lines[-1][len(prefix) :]
-                        if lines
-                        else "the check cell ran but its check did not report PASS"
+                        detail
+                        if passed
+                        else ("the check cell ran but its check did not report PASS")
                     )
                 results[index] = CheckResult(exercise, check_at[index], passed, message)
             elif failed:
