@@ -10,8 +10,8 @@ The map (each piece in one place):
   :mod:`.losses`, :mod:`.network` (``Network``: forward, backpropagation, training),
   :mod:`.optim` (update rules, learning-rate schedules), :mod:`.gradcheck` (central differences),
   :mod:`.fast` (the in-place SGD steps ``Network.train`` uses for plain SGD), :mod:`.history`,
-  :mod:`.validate` (messages for bad input); and for the notebooks :mod:`.plotting` and
-  :mod:`.notebook`.
+  :mod:`.validate` (messages for bad input); and for the notebooks :mod:`.plotting` (the
+  chapters' figures).
 * :mod:`nnscratch.frameworks`: the same network in PyTorch and Keras, and the three compared.
 * :mod:`nnscratch.grade`: the exercises' checks, the release (``make release``) and the grader
   (``python -m nnscratch.grade``).

@@ -3,8 +3,9 @@
 ``Network.train`` runs these for plain SGD (``lr=...``, no optimizer) on a network whose class keeps
 ``Network``'s own ``backward`` and ``step`` (they call the network's own ``forward`` and
 ``deltas``); any other network takes the textbook path (``backward``, then the update rule).
-Chapter 5 measures the per-sample step, the benchmark both. Only the update differs from the
-textbook's, never the result beyond float rounding:
+Chapter 9 measures both; chapter 5 checks that ``Network.train`` is its open training loop run
+with :func:`sgd_step`. Only the update differs from the textbook's, never the result beyond float
+rounding:
 
 * :func:`sgd_step`, one image: ``W_l -= lr * outer(delta_l, a_{l-1})`` by BLAS's rank-1 update
   ``ger``, in one pass and in place, with one BLAS thread (:func:`one_blas_thread`);

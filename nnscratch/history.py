@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -17,6 +17,12 @@ class History:
     val_accuracy: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)  # training time (evaluation excluded)
     lr: list[float | None] = field(default_factory=list)  # learning rate (None: custom optimizer)
+
+    def __add__(self, later: History) -> History:
+        """``first + later``: one history of two runs in a row (training continued after first)."""
+        return History(
+            **{f.name: getattr(self, f.name) + getattr(later, f.name) for f in fields(History)}
+        )
 
     @property
     def epochs(self) -> int:

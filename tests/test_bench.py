@@ -68,3 +68,28 @@ def test_quick_sgd_mode_prints_a_row_per_seed_and_the_cost_of_a_step():
     assert len(rows) == 2, "\n".join(lines)  # two seeds in quick mode
     assert any(line.startswith("sgd_step, 1 BLAS thread") for line in lines)
     assert "bounds per-sample SGD" in lines[-1]
+    if (os.cpu_count() or 1) > 1:  # the same step with a BLAS thread per core
+        assert any(line.startswith(f"sgd_step, {os.cpu_count()} BLAS threads") for line in lines)
+
+
+def test_the_benchmark_hands_back_what_it_prints_below_the_table():
+    """Chapter 9 cites the arithmetic bound and the GEMM rate: the same numbers as printed."""
+    from nnscratch.bench import run
+
+    lines, measures = [], {}
+    results = run(quick=True, epochs=2, out=lines.append, measures=measures)
+    assert set(measures) == {
+        "n_train",
+        "gemm_rate",
+        "bound",
+        "gemm_numpy",
+        "gemm_torch",
+        "load_before",
+        "load_after",
+    }
+    text = "\n".join(lines)
+    assert f"{measures['gemm_rate'] / 1e9:.0f} GFLOP/s" in text
+    assert f"-> {measures['bound']:.3f} s." in text
+    assert f"NumPy {measures['gemm_numpy']:.3f} s, PyTorch {measures['gemm_torch']:.3f} s" in text
+    assert list(results)[0] == "NumPy per-sample SGD"
+    assert f"{measures['n_train']:,} training" in lines[0]

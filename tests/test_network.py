@@ -174,6 +174,17 @@ def test_training_decreases_the_loss(kind, capsys):
     assert (out.count("epoch") == 2) == (kind != "schedule")
 
 
+def test_histories_add_up_like_one_longer_run():
+    train, val = toy_problem()
+    first = Network(seed=0).train(train, val, epochs=1, lr=0.1, seed=0, verbose=False)
+    later = Network(seed=1).train(train, val, epochs=2, lr=0.05, seed=1, verbose=False)
+    both = first + later
+    assert both.epochs == 3 and both.lr == [0.1, 0.05, 0.05]
+    assert both.val_accuracy == first.val_accuracy + later.val_accuracy
+    assert both.seconds == first.seconds + later.seconds
+    assert first.epochs == 1 and later.epochs == 2  # neither is changed
+
+
 def test_training_is_reproducible():
     train, val = toy_problem()
     h1 = (a := Network(seed=1)).train(train, val, epochs=1, lr=0.1, seed=5, verbose=False)
@@ -188,6 +199,22 @@ def test_accuracy():
     labels = net.predict(X)
     assert net.accuracy(X, labels) == 1.0
     assert net.accuracy(X, (labels + 1) % 2) == 0.0
+
+
+def test_evaluate_gives_loss_and_accuracy_from_one_forward_pass():
+    train, _ = toy_problem()
+    net = Network(seed=0)
+    net.train(train, train.head(50), epochs=1, lr=0.1, seed=0, verbose=False)
+    calls = []
+    forward = net.forward
+    net.forward = lambda X: calls.append(len(X)) or forward(X)
+    loss, accuracy = net.evaluate(train)
+    assert calls == [len(train)]  # one pass over the split
+    del net.forward
+    assert loss == net.loss(train.x, train.y)  # the very same numbers
+    assert accuracy == net.accuracy(train.x, train.labels) > 0.5
+    with pytest.raises(ValueError, match="integer labels of shape"):
+        net.evaluate(Split(train.x, train.y, train.y))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The figures of chapters 2 and 5: they draw what they are given and reject bad input clearly."""
+"""The figures of chapters 1-5: they draw what they are given and reject bad input clearly."""
 
 import matplotlib
 
@@ -11,9 +11,16 @@ import pytest  # noqa: E402
 from nnscratch.network import History  # noqa: E402
 from nnscratch.plotting import (  # noqa: E402
     plot_activation_stats,
+    plot_backprop_diagram,
+    plot_backward_signal,
+    plot_batch_size,
     plot_confusion_matrix,
     plot_learning_curves,
+    plot_learning_rates,
     plot_misclassified,
+    plot_output_gradient,
+    plot_progress,
+    plot_schedules,
     plot_weight_images,
 )
 
@@ -86,3 +93,66 @@ def test_weight_images_and_activation_stats():
     a = np.array([[0.001, 0.5, 0.999, 0.4]])
     fig = plot_activation_stats({"demo": [a, a]})
     assert len(fig.axes) == 2 and "saturated 50%" in fig.axes[0].get_title()
+
+
+def test_backprop_diagram_shows_every_shape_and_refuses_other_depths():
+    fig = plot_backprop_diagram((784, 128, 64, 10))
+    text = " ".join(t.get_text() for t in fig.axes[0].texts)
+    for shape in ("(128, 784)", "(64, 128)", "(10, 64)", "(784,)", "(10,)"):
+        assert shape in text, shape
+    assert "delta_3 = p - y" in text and "forward" in text and "backward" in text
+    with pytest.raises(ValueError, match="sizes needs 4 widths"):
+        plot_backprop_diagram((784, 10))
+
+
+def test_backward_signal_and_output_gradient_draw_their_data():
+    fig = plot_backward_signal({"xavier": [0.01, 0.04, 0.3], "he": [0.02, 0.05, 0.3]})
+    ax = fig.axes[0]
+    assert len(ax.lines) == 2 and ax.get_yscale() == "log"
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.01, 0.04, 0.3])
+    p_true = np.array([1e-5, 0.5, 0.99])
+    sizes = {
+        "cross-entropy": np.array([1.4, 0.7, 0.01]),
+        "squared error": np.array([1e-5, 0.3, 0.01]),
+    }
+    curves = {"run": ([0, 10, 20], [0.1, 0.5, 0.8])}
+    fig = plot_output_gradient(p_true, sizes, curves)
+    scatter, learning = fig.axes
+    assert len(scatter.lines) == 2 and scatter.get_xscale() == "log"
+    np.testing.assert_allclose(learning.lines[0].get_ydata(), [10, 50, 80])  # percent
+
+
+def test_progress_in_percent():
+    fig = plot_progress(
+        {"a": ([0, 1], [0.1, 0.9]), "b": ([0, 1], [0.1, 0.1])}, "images", "acc", percent=True
+    )
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [10, 90])
+    assert ax.get_ylabel() == "acc (%)" and len(ax.get_legend().get_texts()) == 2
+
+
+def test_learning_rates_and_schedules_mark_the_chosen_one():
+    curves = {"lr 0.1": ([0, 500], [2.3, 0.5]), "lr 3": ([0, 500], [2.3, 3.0])}
+    ax = plot_learning_rates(curves).axes[0]
+    assert len(ax.lines) == 2 and ax.get_yscale() == "log"
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [2.3, 3.0])
+    runs = {"constant": history(), "decay": history(0.01)}
+    runs["decay"].lr = [0.1, 0.01]
+    ax_rate, ax_acc = plot_schedules(runs, chosen="decay").axes
+    labels = [t.get_text() for t in ax_acc.get_legend().get_texts()]
+    assert labels == ["constant", "decay (chosen)"]
+    assert ax_acc.lines[1].get_linewidth() > ax_acc.lines[0].get_linewidth()
+    np.testing.assert_allclose(ax_rate.lines[1].get_ydata(), [0.1, 0.01])
+
+
+def test_batch_size_panels():
+    noise = {1: 2.9, 4: 1.5, 16: 0.8, 64: 0.35}
+    seconds = {1: 3.0, 16: 0.9, 64: 0.6}
+    accuracy = {1: {0.03: 0.94, 0.1: 0.96}, 64: {1.0: 0.93, 3.0: 0.95}}
+    fig = plot_batch_size(noise, seconds, accuracy)
+    ax_n, ax_t, ax_a = fig.axes
+    np.testing.assert_allclose(ax_n.lines[0].get_ydata(), [2.9, 1.5, 0.8, 0.35])
+    np.testing.assert_allclose(ax_n.lines[1].get_ydata(), 2.9 / np.sqrt([1, 4, 16, 64]))
+    np.testing.assert_allclose(ax_t.lines[0].get_ydata(), [3.0, 0.9, 0.6])
+    assert [t.get_text() for t in ax_a.get_legend().get_texts()] == ["B = 1", "B = 64"]
+    np.testing.assert_allclose(ax_a.lines[1].get_ydata(), [93, 95])

@@ -93,6 +93,19 @@ def toc_pages() -> list[str]:
 PAGES = toc_pages()
 
 
+def unnumbered_pages() -> set[str]:
+    """The pages of ``_toc.yml`` parts that are not numbered (the optional chapter, exercises)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return {
+        str(Path(entry["file"]).with_suffix(""))
+        if entry["file"].endswith(".ipynb")
+        else entry["file"]
+        for part in toc.get("parts", [])
+        if not part.get("numbered")
+        for entry in part["chapters"]
+    }
+
+
 def source_of(page: str) -> Path:
     """The source file of a TOC page (``.ipynb`` or ``.md``)."""
     for ext in (".ipynb", ".md"):
@@ -577,11 +590,20 @@ def test_figures_have_captions_and_a_readable_size(site, page):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_one_title_numbered_like_its_file(site, page):
-    """One H1 per page; chapter NN is numbered NN on the site: _toc.yml keeps the files' order."""
+    """One H1 per page; chapter NN is numbered NN on the site: _toc.yml keeps the files' order.
+
+    A chapter in a part of its own that is not numbered (the optional "Making it fast") has no
+    number: Sphinx would number a second numbered part from 1 again, contradicting its file name.
+    """
     headings = site.visit(page).headings
     assert len(headings) == 1, f"{page}.html has {len(headings)} titles (H1): {headings}"
     number = re.match(r"chapters/(\d+)_", page)
-    if number:
+    if number and page in unnumbered_pages():
+        assert not re.match(r"\d+\. ", headings[0]), (
+            f"{page}.html is titled {headings[0]!r}: a chapter outside the numbered part is not "
+            "numbered on the site (its part in _toc.yml has no `numbered: true`)"
+        )
+    elif number:
         assert headings[0].startswith(f"{int(number.group(1))}. "), (
             f"{page}.html is titled {headings[0]!r}, not number {int(number.group(1))}: list the "
             "chapters in _toc.yml in file order, all in one numbered part"

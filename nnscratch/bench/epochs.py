@@ -161,19 +161,24 @@ def run(
     seed: int = 0,
     threads: int | None = None,
     out: Callable[[str], None] = print,
+    measures: dict | None = None,
 ) -> dict[str, Result]:
     """Run the benchmark, print the table with ``out``, return the results by name.
 
     ``threads`` limits NumPy's BLAS, PyTorch and TensorFlow to that many threads (default: each
-    library's own choice, usually one per core).
+    library's own choice, usually one per core). ``measures``, if given, receives the numbers
+    printed around the table: ``n_train`` (images per epoch), ``gemm_rate`` (FLOP/s), ``bound``
+    (the arithmetic bound of an epoch, s), ``gemm_numpy`` and ``gemm_torch`` (the matrix products
+    alone, s per epoch), ``load_before`` and ``load_after`` (load averages).
     """
+    measures = {} if measures is None else measures
     import torch  # imported before timing and before the memory baseline
     from threadpoolctl import threadpool_limits
 
     from nnscratch.frameworks import keras_net  # imports TensorFlow, quietly
 
     if threads is None:
-        return _run(quick, epochs, lr, seed, out)
+        return _run(quick, epochs, lr, seed, out, measures)
     torch_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
@@ -182,12 +187,12 @@ def run(
         out("(TensorFlow was already initialised: it keeps its own number of threads)")
     try:
         with threadpool_limits(threads):  # NumPy's BLAS (and OpenMP pools)
-            return _run(quick, epochs, lr, seed, out)
+            return _run(quick, epochs, lr, seed, out, measures)
     finally:
         torch.set_num_threads(torch_threads)
 
 
-def _run(quick, epochs, lr, seed, out) -> dict[str, Result]:
+def _run(quick, epochs, lr, seed, out, measures) -> dict[str, Result]:
     epochs = epochs or (2 if quick else 6)
     data = mnist_splits(limit=3000 if quick else None)
     n = len(data.train)
@@ -220,6 +225,15 @@ def _run(quick, epochs, lr, seed, out) -> dict[str, Result]:
     torch_loader.result.bound = "as above + collating 64 single rows per batch"
     keras_result.bound = "per-step tf.function + tf.data dispatch"
     bound = flops_per_image(SIZES) * n / rate
+    measures.update(
+        n_train=n,
+        gemm_rate=rate,
+        bound=bound,
+        gemm_numpy=gemm_np,
+        gemm_torch=gemm_t,
+        load_before=load_before,
+        load_after=load_average(),
+    )
     _print_header(out, data, seed, load_before, rate, bound)
     _print_table(out, results)
     out(

@@ -1,22 +1,25 @@
 """Per-sample SGD: accuracy over several seeds, and what one step costs (``--sgd`` mode).
 
 ``python -m nnscratch.bench --sgd`` (5 seeds x 10 epochs, a few minutes; ``--quick``: seconds, on
-5,000 images) trains the 784-128-64-10 sigmoid network exactly as chapter 5 does (Xavier init, no
-biases, one image per step, :data:`nnscratch.optim.SGD_SCHEDULE`) and prints one table, a row per
-seed: the best epoch and its validation accuracy, the accuracy after the last epoch, and the median
-training time per epoch, also scaled to 59,500 images (the training split of the original
-tutorial; ours has 51,000). Below it, :func:`speed_breakdown`: what bounds one step, the same step
-on a 1-1-1-1 network (the same Python and NumPy calls with almost no arithmetic) against the BLAS
-kernels alone. Timings drift with the load of the machine: its load average is printed with them.
-"""
+5,000 images) trains the 784-128-64-10 sigmoid network with chapter 5's settings (Xavier init, no
+biases, one image per step, :data:`nnscratch.optim.SGD_SCHEDULE`), 10 epochs in one call per seed,
+and prints one table, a row per seed: the best epoch and its validation accuracy, the accuracy
+after the last epoch, and the median training time per epoch, also scaled to 59,500 images (the
+training split of the original tutorial; ours has 51,000). Below it, what one step costs: with one
+BLAS thread per core (:func:`step_threads`) and, in :func:`speed_breakdown`, with one thread, the
+same step on a 1-1-1-1 network (the same Python and NumPy calls with almost no arithmetic) and the
+BLAS kernels alone (chapter 9). Timings drift with the load of the machine: its load average is
+printed with them."""
 
 from __future__ import annotations
 
 import os
 import statistics
 import timeit
+from collections.abc import Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from nnscratch.bench.machine import load_average
 from nnscratch.data import mnist_splits
@@ -38,18 +41,12 @@ def per_image(fn, n: int, repeat: int) -> float:
 def speed_breakdown(x: np.ndarray, y: np.ndarray, repeat: int = 5) -> list[tuple[str, float]]:
     """Seconds per image of per-sample SGD and of its parts, on ``x (n, 784)``, ``y (n, 10)``.
 
-    Returns ``(name, seconds per image)`` rows: the step with BLAS's default threads and with one
-    thread, the same maths with an ``np.outer`` update, the step on a 1-1-1-1 network (call
-    overhead with almost no arithmetic), and the eight BLAS kernels of a step called directly.
+    Returns ``(name, seconds per image)`` rows, all with one BLAS thread: the step, the same maths
+    with an ``np.outer`` update, the step on a 1-1-1-1 network (call overhead with almost no
+    arithmetic), and the eight BLAS kernels of a step called directly.
     """
     n, rows = len(x), []
     net = Network(seed=0)
-    rows.append(
-        (
-            "sgd_step, BLAS with its default threads",
-            per_image(lambda i: sgd_step(net, x[i], y[i], 0.01), n, repeat),
-        )
-    )
     with one_blas_thread():
         rows.append(
             (
@@ -90,6 +87,19 @@ def speed_breakdown(x: np.ndarray, y: np.ndarray, repeat: int = 5) -> list[tuple
 
         rows.append(("  BLAS kernels alone: 5 GEMV + 3 GER", per_image(kernels, n, repeat)))
     return rows
+
+
+def step_threads(
+    x: np.ndarray, y: np.ndarray, threads: Sequence[int] = (1, 2), repeat: int = 5
+) -> dict[int, float]:
+    """Seconds per image of :func:`~nnscratch.fast.sgd_step` with NumPy's BLAS limited to each
+    number of ``threads`` (``Network.train`` itself always uses one for per-sample SGD)."""
+    net = Network(seed=0)
+    times = {}
+    for n in threads:
+        with threadpool_limits(limits=n, user_api="blas"):
+            times[n] = per_image(lambda i: sgd_step(net, x[i], y[i], 0.01), len(x), repeat)
+    return times
 
 
 def run(quick: bool = False, seeds: int | None = None, epochs: int | None = None) -> None:
@@ -141,9 +151,14 @@ def run(quick: bool = False, seeds: int | None = None, epochs: int | None = None
     )
     print(f"{'':58} | {'us/image':>8} | {f's per {TUTORIAL_IMAGES:,}':>12}")
     print("-" * 86)
+    cores = os.cpu_count() or 1
+    if cores > 1:  # the same step with one BLAS thread per core
+        t = step_threads(train.x[:n], train.y[:n], (cores,), repeat)[cores]
+        name = f"sgd_step, {cores} BLAS threads"
+        print(f"{name:58} | {t * 1e6:>8.1f} | {t * TUTORIAL_IMAGES:>12.2f}")
     for name, t in rows:
         print(f"{name:58} | {t * 1e6:>8.1f} | {t * TUTORIAL_IMAGES:>12.2f}")
-    step, overhead, kernels = rows[1][1], rows[3][1], rows[4][1]
+    step, overhead, kernels = rows[0][1], rows[2][1], rows[3][1]
     print("-" * 86)
     bound = (
         "Python and NumPy call overhead" if overhead > kernels else "arithmetic and memory traffic"

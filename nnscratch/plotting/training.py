@@ -1,63 +1,14 @@
-"""Figures the chapters draw, defined once. Each function returns the matplotlib Figure."""
+"""Figures of training and its results (chapters 4 and 5)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
-
-def plot_digits(
-    images: np.ndarray,
-    labels: np.ndarray,
-    rows: int = 4,
-    cols: int = 10,
-    titles: list[str] | None = None,
-):
-    """A grid of digits with their labels.
-
-    Args:
-        images: ``(N, 28, 28)`` or ``(N, 784)``; the first ``rows * cols`` are drawn.
-        labels: ``(N,)`` integer labels, shown above each digit (unless ``titles`` is given).
-    """
-    n = min(rows * cols, len(images))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 1.05), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i < n:
-            ax.imshow(np.asarray(images[i]).reshape(28, 28), cmap="gray_r")
-            ax.set_title(titles[i] if titles is not None else str(labels[i]), fontsize=11)
-    fig.tight_layout()
-    return fig
-
-
-def plot_class_balance(splits: dict[str, np.ndarray]):
-    """Bar chart of the share of each digit, one group of bars per split.
-
-    Args:
-        splits: name -> integer labels ``(N,)``, e.g.
-            ``{"train": ..., "validation": ..., "test": ...}``.
-    """
-    fig, ax = plt.subplots(figsize=(7, 3))
-    width = 0.8 / len(splits)
-    digits = np.arange(10)
-    for k, (name, labels) in enumerate(splits.items()):
-        share = np.bincount(labels, minlength=10) / len(labels)
-        ax.bar(
-            digits + (k - (len(splits) - 1) / 2) * width,
-            100 * share,
-            width,
-            label=f"{name} ({len(labels):,})",
-        )
-    ax.axhline(10, color="gray", lw=0.8, ls="--")
-    ax.set(xticks=digits, xlabel="digit", ylabel="share of images (%)")
-    ax.legend(fontsize=8, ncols=len(splits), loc="lower center")
-    fig.tight_layout()
-    return fig
-
-
-# ------------------------------------------------------------------------------------------------
-# Training and evaluation (chapters 2 and 5)
-# ------------------------------------------------------------------------------------------------
+from nnscratch.plotting.data import plot_digits
 
 _CURVE_KEYS = {  # our History attribute -> also accepted (Keras' History.history names)
     "train_loss": "loss",
@@ -236,35 +187,148 @@ def plot_weight_images(
     return fig
 
 
-def plot_activation_stats(
-    stats: dict[str, list[np.ndarray]], saturation: float = 0.02, bins: int = 50
+def plot_progress(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    xlabel: str,
+    ylabel: str,
+    title: str | None = None,
+    logy: bool = False,
+    percent: bool = False,
 ):
-    """Histograms of sigmoid activations, one row per initialization, one column per hidden layer.
+    """Several runs' progress on shared axes, e.g. accuracy against training images seen.
 
     Args:
-        stats: scheme name -> ``[a_1 (B, 128), a_2 (B, 64), ...]``, the hidden activations
-            (values in (0, 1)) of the same batch under each initialization.
-        saturation: a unit counts as saturated when its activation is within this distance of 0
-            or 1, where sigmoid's slope ``a (1 - a)`` is below about ``saturation``.
-
-    Each panel's title gives the standard deviation of the activations and the saturated share.
+        curves: run name -> (x values, y values).
+        percent: y values are fractions, drawn as percentages.
+        logy: log scale for y (for losses that span orders of magnitude).
     """
-    names = list(stats)
-    layers = max(len(v) for v in stats.values())
-    fig, axes = plt.subplots(
-        len(names), layers, figsize=(3.3 * layers, 1.9 * len(names)), squeeze=False, sharex=True
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    for k, (name, (x, y)) in enumerate(curves.items()):
+        y = 100 * np.asarray(y, dtype=float) if percent else np.asarray(y, dtype=float)
+        ax.plot(x, y, "o-", ms=3, color=f"C{k % 10}", label=name)
+    if logy:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel + (" (%)" if percent else ""), title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _plain_log_y(ax, fmt: str = "%g"):
+    """Label a logarithmic y axis with plain numbers (0.5, 1, 2) instead of powers of ten."""
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FormatStrFormatter(fmt))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def plot_learning_rates(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]]):
+    """The validation loss against training images seen, one line per constant learning rate.
+
+    Args:
+        curves: label (e.g. "lr 0.1") -> (images seen, loss on a fixed validation sample).
+    """
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    for k, (name, (seen, loss)) in enumerate(curves.items()):
+        ax.plot(seen, loss, "-", color=f"C{k}", label=name)
+    ax.set(
+        xlabel="training images seen",
+        ylabel="validation loss (log scale)",
+        yscale="log",
+        title="constant learning rates",
     )
-    for r, name in enumerate(names):
-        for c, a in enumerate(stats[name]):
-            a = np.asarray(a, dtype=np.float64).ravel()
-            saturated = np.mean((a < saturation) | (a > 1 - saturation))
-            ax = axes[r, c]
-            ax.hist(a, bins=bins, range=(0, 1), color=f"C{r}")
-            ax.set_yticks([])
-            ax.set_title(
-                f"{name}, layer {c + 1}: std {a.std():.3f}, saturated {saturated:.0%}", fontsize=8
-            )
-            if r == len(names) - 1:
-                ax.set_xlabel(f"activation $a_{c + 1}$")
+    _plain_log_y(ax)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def plot_schedules(histories: Mapping[str, object], chosen: str | None = None):
+    """Candidate learning-rate schedules: the rate (left) and validation accuracy (right) per epoch.
+
+    Args:
+        histories: schedule name -> :class:`nnscratch.network.History` (its ``lr`` and
+            ``val_accuracy`` per epoch are drawn).
+        chosen: the schedule the chapter selected, drawn with a thicker line.
+    """
+    fig, (ax_rate, ax_acc) = plt.subplots(
+        1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [0.8, 1]}
+    )
+    # dashed and dotted lines on top of the chosen one where they coincide
+    colors, styles = ["C5", "C6", "C8", "C9", "C7"], ["-", "--", ":", "-."]
+    for k, (name, h) in enumerate(histories.items()):
+        epochs = np.arange(1, len(h.val_accuracy) + 1)
+        best = name == chosen
+        style = dict(
+            color=colors[k % len(colors)],
+            lw=3.2 if best else 1.4,
+            ls="-" if best else styles[(k + 1) % len(styles)],
+            alpha=0.6 if best else 1.0,
+            zorder=1 if best else 2,
+        )
+        ax_rate.step(epochs, h.lr, where="mid", **style)
+        label = name + (" (chosen)" if best else "")
+        ax_acc.plot(
+            epochs, 100 * np.asarray(h.val_accuracy), marker="o", ms=3, label=label, **style
+        )
+    ax_rate.set(xlabel="epoch", ylabel="learning rate (log scale)", yscale="log", title="the rate")
+    ax_acc.set(xlabel="epoch", ylabel="validation accuracy (%)", title="validation accuracy")
+    for ax in (ax_rate, ax_acc):
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.grid(alpha=0.3, which="both")
+    ax_acc.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_batch_size(
+    noise: Mapping[int, float],
+    seconds: Mapping[int, float],
+    accuracy: Mapping[int, Mapping[float, float]],
+):
+    """What the batch size does: gradient noise, time per epoch, and the usable learning rate.
+
+    Args:
+        noise: batch size B -> relative spread of mini-batch gradients around the full gradient,
+            ``sqrt(mean ||g_B - g||^2) / ||g||``.
+        seconds: B -> training time of one epoch (s).
+        accuracy: B -> {learning rate -> validation accuracy after the run}.
+    """
+    fig, (ax_n, ax_t, ax_a) = plt.subplots(1, 3, figsize=(11, 3.5))
+    bs = np.array(sorted(noise))
+    values = np.array([noise[b] for b in bs])
+    ax_n.loglog(bs, values, "o-", label="measured")
+    ax_n.loglog(
+        bs, values[0] * np.sqrt(bs[0] / bs), "--", color="0.5", label=r"$\propto 1/\sqrt{B}$"
+    )
+    ax_n.set(
+        xlabel="batch size $B$", ylabel="spread / size of the gradient", title="gradient noise"
+    )
+    _plain_log_y(ax_n)
+    ax_n.legend(fontsize=8)
+    bt = sorted(seconds)
+    ax_t.loglog(bt, [seconds[b] for b in bt], "o-", color="C1")
+    ax_t.set(xlabel="batch size $B$", ylabel="seconds per epoch", title="time per epoch")
+    _plain_log_y(ax_t)
+    for k, b in enumerate(sorted(accuracy)):
+        rates = sorted(accuracy[b])
+        ax_a.semilogx(
+            rates,
+            [100 * accuracy[b][r] for r in rates],
+            "o-",
+            ms=4,
+            color=f"C{k + 2}",
+            label=f"B = {b}",
+        )
+    ax_a.set(
+        xlabel="learning rate",
+        ylabel="validation accuracy (%)",
+        title="accuracy after one epoch",
+        ylim=(0, 100),
+    )
+    ax_a.legend(fontsize=8)
+    for ax in (ax_n, ax_t, ax_a):
+        ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     return fig
