@@ -8,9 +8,9 @@ hidden units, no biases unless asked for, and either
 
 Both are correct pairs (the loss matches what the last layer outputs) and train identically.
 
-Layout: a Keras ``Dense`` layer computes ``x @ kernel`` with ``kernel: (n_in, n_out)``, the
-transpose of our ``W_l: (n_out, n_in)`` (we compute ``x @ W_l.T``). So copies transpose:
-``kernel = W_l.T``.
+Layout: a Keras ``Dense`` layer computes ``X @ kernel`` for a batch ``X: (B, n_in)``, with
+``kernel: (n_in, n_out)``, the transpose of our ``W_l: (n_out, n_in)`` (we compute
+``X @ W_l.T``). So copies transpose: ``kernel = W_l.T``.
 
 This module imports Keras (TensorFlow backend); ``import nnscratch`` does not. Importing it through
 the package sets TensorFlow's logging variables first, which keeps its start-up noise off stderr.

@@ -2,7 +2,7 @@
 
 The same 784-128-64-10 network as :class:`nnscratch.network.Network`: sigmoid hidden layers, no
 biases unless asked for, and a softmax output. As is usual in PyTorch, the module returns the
-*logits* ``z_3 (B, 10)``; ``nn.CrossEntropyLoss`` applies log-softmax itself, and
+*logits* ``Z_3 (B, 10)``; ``nn.CrossEntropyLoss`` applies log-softmax itself, and
 ``torch.softmax(logits, dim=1)`` gives the probabilities our NumPy ``forward`` returns.
 
 Layout: ``nn.Linear(n_in, n_out).weight`` is ``(n_out, n_in)``, exactly like our ``W_l``, so weights
