@@ -176,47 +176,53 @@ def check_relu_network(ReLUNetwork: type) -> None:
                 f"ReLUNetwork does not define {method}: it inherits the course network's, which "
                 f"uses the sigmoid. Write ReLUNetwork.{method}."
             )
-    sizes = (6, 5, 4, 3)
+    worst = max(_relu_network_at(ReLUNetwork, sizes) for sizes in ((6, 5, 4, 3), (6, 5, 5, 4, 3)))
+    return (
+        "its own forward and deltas, for 3 and 4 layers: hidden layers apply ReLU, output softmax; "
+        f"inputs unchanged; gradients match central differences (max relative error {worst:.1e})"
+    )
+
+
+def _relu_network_at(ReLUNetwork: type, sizes: tuple[int, ...]) -> float:
+    """Check a ReLUNetwork of ``sizes``; return its largest gradient error."""
+    L, n_out = len(sizes) - 1, sizes[-1]
     what = f"ReLUNetwork({sizes}, seed=3, init='he', dtype=np.float64)"
     net = call(ReLUNetwork, what, sizes, seed=3, init="he", dtype=np.float64)
-    X, Y = toy_batch(6, 3, 5, seed=4)
+    X, Y = toy_batch(sizes[0], n_out, 5, seed=4)
     X = X * 2 - 1  # inputs of both signs, so that some pre-activations are negative
     params = net.params
-    what = "net.forward(X) with X of shape (5, 6)"
+    what = f"net.forward(X) with X of shape (5, {sizes[0]}), sizes {sizes}"
     with _own_methods(), unchanged(what, X=X, params=params):
         result = call(net.forward, what, X)
-    activations, zs = pair(result, "net.forward(X)", "(activations, zs)")
-    if len(activations) != 4 or len(zs) != 3:
+    activations, zs = pair(result, what, "(activations, zs)")
+    if len(activations) != L + 1 or len(zs) != L:
         raise CheckFailed(
-            "net.forward(X) should return 4 activations [X, A1, A2, A3] and 3 weighted sums [Z1, "
-            f"Z2, Z3] for sizes {sizes}; got {len(activations)} and {len(zs)}."
+            f"{what} should return {L + 1} activations [X, A1, ..., A{L}] and {L} weighted sums "
+            f"[Z1, ..., Z{L}]; got {len(activations)} and {len(zs)}. Loop over the network's "
+            "self.num_layers layers."
         )
     for l, n in enumerate(sizes[1:], start=1):
-        shape(array(zs[l - 1], f"zs[{l - 1}]"), (5, n), f"net.forward(X): Z{l} (zs[{l - 1}])")
-        shape(
-            array(activations[l], f"activations[{l}]"),
-            (5, n),
-            f"net.forward(X): A{l} (activations[{l}])",
-        )
+        shape(array(zs[l - 1], f"zs[{l - 1}]"), (5, n), f"{what}: Z{l} (zs[{l - 1}])")
+        shape(array(activations[l], f"activations[{l}]"), (5, n), f"{what}: A{l}")
         expected_z = np.asarray(activations[l - 1]) @ params[f"W{l}"].T
         if not np.allclose(zs[l - 1], expected_z, rtol=1e-9, atol=1e-12):
             raise CheckFailed(
-                f"net.forward(X): Z{l} (zs[{l - 1}]) is not the weighted sum of layer {l}, "
+                f"{what}: Z{l} (zs[{l - 1}]) is not the weighted sum of layer {l}, "
                 f"Z_l = A_(l-1) W_l^T, with the network's weights W{l}; only the activation of the "
                 "hidden layers changes."
             )
     problem = _hidden_layer_problem(net, activations, zs)
     if problem:
-        raise CheckFailed(f"net.forward(X): {problem}")
-    what = "net.forward(x) for one image x of shape (6,)"
+        raise CheckFailed(f"{what}: {problem}")
+    one_what = f"net.forward(x) for one image x of shape ({sizes[0]},)"
     with _own_methods():
-        one = pair(call(net.forward, what, X[0]), what, "(activations, zs)")
-    if np.asarray(one[0][-1]).shape != (3,):
+        one = pair(call(net.forward, one_what, X[0]), one_what, "(activations, zs)")
+    if np.asarray(one[0][-1]).shape != (n_out,):
         raise CheckFailed(
-            f"{what} should give an output of shape (3,): per-sample training (Network.train with "
-            "batch_size=1) passes single images, vectors."
+            f"{one_what} should give an output of shape ({n_out},): per-sample training "
+            "(Network.train with batch_size=1) passes single images, vectors."
         )
-    what = "net.deltas(activations, zs, Y) for a batch of 5"
+    what = f"net.deltas(activations, zs, Y) for a batch of 5, sizes {sizes}"
     with _own_methods(), unchanged(what, activations=activations, zs=zs, Y=Y, params=params):
         call(net.deltas, what, activations, zs, Y)
     from nnscratch.gradcheck import check_network_gradients
@@ -236,14 +242,11 @@ def check_relu_network(ReLUNetwork: type) -> None:
                 "layer's errors are multiplied by the derivative of *its* activation, relu'(Z_l)."
             )
         raise CheckFailed(
-            "backpropagation through ReLUNetwork disagrees with central differences: relative "
-            f"error of d{worst_key} is {errors[worst_key]:.2e} (a correct gradient gives below "
-            f"{GRAD_TOL:.0e}).{hint}"
+            f"backpropagation through ReLUNetwork{sizes} disagrees with central differences: "
+            f"relative error of d{worst_key} is {errors[worst_key]:.2e} (a correct gradient gives "
+            f"below {GRAD_TOL:.0e}).{hint}"
         )
-    return (
-        "its own forward and deltas: hidden layers apply ReLU, output softmax; inputs unchanged; "
-        f"gradients match central differences (max relative error {max(errors.values()):.1e})"
-    )
+    return max(errors.values())
 
 
 @check

@@ -217,7 +217,10 @@ def _step_problem(net, batches, k, split, lr, size) -> str | None:
             continue
         c = gradient_ratio(step, want)
         where = f"batch {k + 1} of {len(batches)} ({m} images)"
-        if np.all(step == 0):
+        moved = [other for other in weight_keys(SIZES) if np.any(after[other] != before[other])]
+        if np.all(step == 0) and moved:
+            why = f"did not update {key}: a step updates every weight matrix in net.params"
+        elif np.all(step == 0):
             why = (
                 "did not change the weights before the next batch ran forward: make the step of "
                 "each batch before computing the gradient of the next"
