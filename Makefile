@@ -13,13 +13,14 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: book book-all test lint release bench clean help
+.PHONY: book book-all test lab lint release bench clean help
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make book      build the site into _build/html (executes every chapter; cached)"
+	@echo "make book      build the site into _build/html (runs every notebook whose file changed)"
 	@echo "make book-all  rebuild the site from scratch, re-executing every notebook"
 	@echo "make test      lint, then run the whole test suite (unit tests, notebooks in quick mode, grading, browser)"
+	@echo "make lab       open the course in JupyterLab (the same environment; Ctrl-C to stop)"
 	@echo "make lint      ruff: lint the package, tests and notebooks; check the package's and tests' formatting"
 	@echo "make release   regenerate exercises/ and the grader's manifest from solutions/"
 	@echo "make bench     the benchmark table: NumPy, PyTorch and Keras on this machine"
@@ -46,8 +47,21 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# MathJax 3 for the site's browser test (tests/test_site.py serves it in place of the CDN, offline),
+# from npm, once per machine. Without npm the maths check is skipped (it fails in CI).
+MATHJAX_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/nnscratch/mathjax
+MATHJAX := $(MATHJAX_DIR)/node_modules/mathjax/es5/tex-mml-chtml.js
+$(MATHJAX):
+	npm install --prefix "$(MATHJAX_DIR)" --no-save --no-audit --no-fund --loglevel=error mathjax@3.2.2
+
+test: lint $(if $(shell command -v npm),$(MATHJAX))
 	NNSCRATCH_QUICK=1 $(BIN)/pytest
+
+# The notebooks as a learner runs them: JupyterLab from .venv (with jupyterlab-myst, so admonitions,
+# maths and {eval} numbers render), opened on chapter 1, the course's folders in its file browser.
+# LAB_ARGS passes more options, e.g. `make lab LAB_ARGS="--no-browser --port 8888"`.
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/chapters/01_data.ipynb $(LAB_ARGS)
 
 release: $(STAMP)
 	$(BIN)/python -m nnscratch.grade.release

@@ -88,7 +88,7 @@ class Network:
         other.params = {k: v.astype(other.dtype) for k, v in self.params.items()}
         return other
 
-    def forward(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def forward(self, X: np.ndarray) -> tuple[list, list]:
         """Run a batch ``X: (B, 784)`` (or one sample ``(784,)``) through the network.
 
         Returns:

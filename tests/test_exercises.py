@@ -24,6 +24,8 @@ import nbformat
 import pytest
 import yaml
 
+import nnscratch.grade
+
 from nnscratch.grade import checks, harness, release, restore, runner, stubs
 from nnscratch.grade.report import Report, format_reports
 from nnscratch.grade.settings import Settings
@@ -64,6 +66,17 @@ def test_a_check_prints_its_pass_line_from_its_declaration(capsys):
     assert check_something.check_id == "something"
     check_something(3)
     assert capsys.readouterr().out == "PASS something: x is 3\n"
+
+    @harness.check
+    def check_wordy(x):
+        return " ".join(["a-long-detail"] * 12) + f" ({x})"
+
+    check_wordy(4)
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 79 < len(out), out  # wrapped to 79
+    assert nnscratch.grade.PASSED["wordy"] == (
+        " ".join(["a-long-detail"] * 12) + " (4)"
+    )  # the grader reads the whole detail from the kernel, not from the printed lines
 
     @harness.check
     def check_forgetful(x):
@@ -155,7 +168,7 @@ def test_stub_keeps_signature_and_docstring():
     stub = stubs.stub_code(source, "test")
     assert stub == (
         'def f(x):\n    """Doc."""\n    y = 1  # hint\n    # YOUR CODE HERE\n'
-        '    raise NotImplementedError("f(): replace this line with your code")'
+        '    raise NotImplementedError("f(): not written yet")'
     )
     with pytest.raises(release.ReleaseError, match="has no"):
         stubs.stub_code("### BEGIN SOLUTION\nx = 1", "test")
@@ -167,11 +180,12 @@ def test_stub_keeps_signature_and_docstring():
     )
 
 
-def test_release_refuses_an_exercise_that_shows_glued_numbers(tmp_path):
-    nb = nbformat.read(SOLUTIONS[0], as_version=4)
-    nb.cells.append(nbformat.v4.new_markdown_cell("Accuracy {glue:text}`relu_val`.", id="bad"))
-    with pytest.raises(release.ReleaseError, match="glued"):
-        release.make_exercise(nb, SOLUTIONS[0])
+def test_release_refuses_an_exercise_that_cites_computed_numbers(tmp_path):
+    for text in ("Accuracy {eval}`relu_val`.", "Accuracy {glue:text}`relu_val`."):
+        nb = nbformat.read(SOLUTIONS[0], as_version=4)
+        nb.cells.append(nbformat.v4.new_markdown_cell(text, id="bad"))
+        with pytest.raises(release.ReleaseError, match="computed number"):
+            release.make_exercise(nb, SOLUTIONS[0])
 
 
 def _cell(nb, cell_id):

@@ -4,8 +4,11 @@ Debian's Chromium (``/usr/bin/chromium``), driven by Playwright, over ``_build/h
 127.0.0.1. One browser, one context, each page visited once (its findings are cached and every test
 below reads them). A full-page screenshot of each page goes to ``_build/screenshots/<page>.png``.
 
-Requests to other hosts (MathJax from its CDN) get an empty answer: the test is offline and does not
-depend on a CDN, and the hosts a page may contact are listed in ``EXTERNAL_HOSTS``.
+Requests to other hosts get an empty answer: the test is offline and does not depend on a CDN, and
+the hosts a page may contact are listed in ``EXTERNAL_HOSTS``. MathJax, which pages load from its
+CDN, is served from a local copy of its npm package instead (``make test`` installs it with npm,
+see ``mathjax_folder``), so that the maths is typeset as a reader sees it, and checked: no MathJax
+error, no formula left as raw TeX, on every page. Code and output blocks must not scroll sideways.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ KNOWN_HARMLESS = {
 }
 # The only other hosts a page may contact (answered with an empty body here): MathJax's CDN.
 EXTERNAL_HOSTS = {"cdn.jsdelivr.net"}
+# The MathJax the pages ask for (Sphinx's default), and where its files are in the npm package.
+MATHJAX_URL = re.compile(r"^https://cdn\.jsdelivr\.net/npm/mathjax@3/(es5/.+)$")
 IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|svg|webp)$", re.I)
 # A figure shown below this share of the width it was drawn at has text too small to read.
 MIN_SCALE = 0.6
@@ -114,6 +119,20 @@ def launch_urls(page: str) -> dict[str, str]:
     }
 
 
+def mathjax_folder() -> Path:
+    """The local copy of MathJax 3 (the npm package ``mathjax``): ``$NNSCRATCH_MATHJAX``, or
+    where ``make test`` installs it, ``~/.cache/nnscratch/mathjax/node_modules/mathjax`` (under
+    ``$XDG_CACHE_HOME`` if set)."""
+    if os.environ.get("NNSCRATCH_MATHJAX"):
+        return Path(os.environ["NNSCRATCH_MATHJAX"])
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "nnscratch" / "mathjax" / "node_modules" / "mathjax"
+
+
+MATHJAX = mathjax_folder()
+HAVE_MATHJAX = (MATHJAX / "es5" / "tex-mml-chtml.js").is_file()
+
+
 def skip_or_fail(reason: str) -> None:
     """In CI a missing prerequisite is a failure; on a learner's machine the test is skipped."""
     if IN_CI:
@@ -161,6 +180,10 @@ class Visit:
     launch: dict[str, str] = field(default_factory=dict)  # visible launch-menu entry text -> href
     # absolute hrefs of the download menu's source files
     downloads: list[str] = field(default_factory=list)
+    maths: dict = field(default_factory=dict)  # {formulas, typeset, errors, raw}: see MATHS
+    clipped: list[str] = field(default_factory=list)  # code or outputs wider than the column
+    figures: list[dict] = field(default_factory=list)  # {id, images, number} of each <figure>
+    stray: list[str] = field(default_factory=list)  # text outputs a figure cell should not show
 
 
 class Site:
@@ -203,6 +226,10 @@ class Site:
             return
         if self._current is not None:
             self._current.external.add(urlsplit(url).hostname or url)
+        local = MATHJAX_URL.match(url)
+        if local and HAVE_MATHJAX and (MATHJAX / local.group(1)).is_file():
+            route.fulfill(status=200, path=str(MATHJAX / local.group(1)))
+            return
         route.fulfill(status=200, body="", content_type="application/javascript")
 
     def visit(self, page: str) -> Visit:
@@ -212,6 +239,21 @@ class Site:
         response = self.page.goto(f"{self.base}{page}.html", wait_until="load")
         visit.status = response.status if response else 0
         self.page.wait_for_load_state("networkidle")
+        if HAVE_MATHJAX and self.page.evaluate("() => !!document.querySelector('.math')"):
+            self.page.wait_for_function("() => window.MathJax?.startup?.promise", timeout=30000)
+            self.page.evaluate("() => MathJax.startup.promise")  # typesetting done
+        visit.maths = self.page.evaluate(MATHS)
+        visit.clipped = self.page.evaluate(CLIPPED)
+        visit.figures = self.page.eval_on_selector_all(
+            "article.bd-article figure",
+            """figures =>
+            figures.map(f => ({id: f.id, images: f.querySelectorAll('img').length,
+                number: f.querySelector('.caption-number')?.innerText.trim() ?? null}))""",
+        )
+        visit.stray = self.page.eval_on_selector_all(
+            "article.bd-article .cell_output pre",
+            r"pres => pres.map(p => p.innerText).filter(t => /<Figure size|<matplotlib\./.test(t))",
+        )
         # Images: wait until each has loaded or failed, then read what the reader would see.
         visit.images = self.page.evaluate("""async () => {
             const imgs = [...document.images];
@@ -276,6 +318,48 @@ class Site:
                 parser.feed(reply.read().decode("utf-8"))
             self._ids[url] = parser.ids
         return self._ids[url]
+
+
+# What became of the page's maths: formulas (Sphinx's .math elements) typeset by MathJax or not,
+# MathJax's error boxes, and TeX left in the text outside formulas and code.
+MATHS = r"""() => {
+    const article = document.querySelector('article.bd-article');
+    if (!article) return {formulas: 0, typeset: 0, errors: [], raw: []};
+    const formulas = [...article.querySelectorAll('.math')];
+    // MathJax's own record: an error box (merror), or a macro it does not know (drawn in red)
+    const errors = [];
+    for (const item of window.MathJax?.startup?.document?.math ?? []) {
+        item.root.walkTree(node => {
+            if (node.isKind('merror')) {
+                errors.push(`${node.attributes.get('data-mjx-error')}: ${item.math}`);
+            } else if (node.isKind('mtext') && node.attributes.get('mathcolor') === 'red') {
+                errors.push(`undefined ${node.childNodes.map(c => c.text).join('')}: ${item.math}`);
+            }
+        });
+    }
+    errors.push(...[...article.querySelectorAll('mjx-merror')]
+        .map(e => e.getAttribute('data-mjx-error') || e.textContent));
+    const raw = [];
+    const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT, {acceptNode: node =>
+        node.parentElement.closest('pre, code, script, style, .math, mjx-container, .output')
+            ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+    while (walker.nextNode()) {
+        const found = walker.currentNode.textContent
+            .match(/\$[^$\s][^$]*\$|\\[a-zA-Z]{2,}|\\[()\[\]]/);
+        if (found) raw.push(found[0].slice(0, 60));
+    }
+    return {formulas: formulas.length, errors, raw,
+            typeset: formulas.filter(m => m.querySelector('mjx-container')).length,
+            untypeset: formulas.filter(m => !m.querySelector('mjx-container'))
+                .map(m => m.textContent.trim().slice(0, 60)),
+            version: window.MathJax?.version ?? null};
+}"""
+# Code cells and outputs that scroll sideways at this width: their right end is cut off.
+CLIPPED = r"""() => [...document.querySelectorAll('article.bd-article pre')]
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => `${pre.scrollWidth} > ${pre.clientWidth} px: ` +
+         pre.innerText.split('\n').reduce((a, b) => b.length > a.length ? b : a, '')
+            .slice(0, 90))"""
 
 
 def stale_pages() -> list[str]:
@@ -421,9 +505,8 @@ def test_every_image_loaded_and_has_alt_text(site, page):
     assert not problems, (
         f"{page}: "
         + "; ".join(problems)
-        + ". Figures from cells: place them with {glue:figure} and :alt:, or give "
-        'the cell metadata {"mystnb": {"image": {"alt": "..."}}}; '
-        "Markdown images: ![description](path)."
+        + '. Figures from cells: give the cell the metadata {"mystnb": {"image": '
+        '{"alt": "..."}}} (CONTRIBUTING.md); Markdown images: ![description](path).'
     )
 
 
@@ -486,9 +569,8 @@ def test_figures_have_captions_and_a_readable_size(site, page):
     assert not problems, (
         f"{page}: "
         + "; ".join(problems)
-        + ". Give each figure a caption with {glue:figure} (the text under the "
-        "directive) or cell metadata "
-        '{"mystnb": {"figure": {"caption": "...", "name": "fig-..."}}}; draw figures '
+        + '. Give each figure cell the metadata {"mystnb": {"figure": '
+        '{"caption": "...", "name": "fig-..."}}} (CONTRIBUTING.md); draw figures '
         f"at most {MAX_FIGURE_INCHES} inches wide at matplotlib's default 100 dpi."
     )
 
@@ -570,6 +652,93 @@ def test_page_downloads_as_its_source(site, page):
         )
     else:
         assert body == source.read_text(), f"{wanted[0]} is not {source.relative_to(ROOT)}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_maths_is_typeset_without_errors(site, page):
+    """Every formula typeset by MathJax (a local copy of the version the page asks for)."""
+    if not HAVE_MATHJAX:
+        skip_or_fail(
+            f"no local MathJax in {MATHJAX}: `make test` installs it (npm install "
+            "mathjax@3), or set NNSCRATCH_MATHJAX to a copy of the npm package"
+        )
+    maths = site.visit(page).maths
+    assert not maths["errors"], f"{page}.html: MathJax errors: {maths['errors']}"
+    assert not maths.get("untypeset"), (
+        f"{page}.html: {len(maths['untypeset'])} of {maths['formulas']} formulas left as TeX "
+        f"(MathJax {maths.get('version')}): {maths['untypeset'][:5]}"
+    )
+    assert not maths["raw"], (
+        f"{page}.html: TeX in the text, outside any formula: {maths['raw'][:5]}"
+    )
+
+
+def test_maths_check_catches_errors_and_raw_tex(site):
+    """The check is real: a formula MathJax cannot parse and TeX outside any formula are found."""
+    if not HAVE_MATHJAX:
+        skip_or_fail(f"no local MathJax in {MATHJAX}: `make test` installs it")
+    page = site.page.context.new_page()  # a fresh window: no MathJax loaded yet
+    page.set_content(
+        '<article class="bd-article"><p><span class="math">\\(\\notamacro{x}\\)</span>, '
+        '<span class="math">\\(x^2^3\\)</span> and '
+        '<span class="math">\\(x^2\\)</span>, then $y^2$ left raw.</p></article>'
+        '<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>'
+    )
+    page.wait_for_function("() => window.MathJax?.startup?.promise", timeout=30000)
+    page.evaluate("() => MathJax.startup.promise")
+    maths = page.evaluate(MATHS)
+    page.close()
+    assert maths["formulas"] == 3 and maths["typeset"] == 3, maths
+    assert maths["raw"] == ["$y^2$"], maths
+    assert [e.split(":")[0] for e in maths["errors"]] == [
+        "undefined \\notamacro",
+        "Double exponent",
+        "Double exponent",  # the same error, found in the page too (mjx-merror)
+    ], maths
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_code_or_output_is_clipped(site, page):
+    """At 1280 px no code cell or output needs a sideways scroll (its end would be hidden)."""
+    clipped = site.visit(page).clipped
+    assert not clipped, (
+        f"{page}.html: blocks wider than the content column (keep code lines <= 79 "
+        "characters and printed tables narrower):\n" + "\n".join(clipped)
+    )
+
+
+def notebook_figures(page: str) -> list[str]:
+    """The names of the figures a notebook's cells make (``metadata.mystnb.figure.name``)."""
+    source = source_of(page)
+    if source.suffix != ".ipynb" or page.startswith("exercises/"):  # exercises are not executed
+        return []
+    cells = json.loads(source.read_text())["cells"]
+    return [
+        c["metadata"]["mystnb"]["figure"]["name"]
+        for c in cells
+        if c["cell_type"] == "code" and "figure" in c.get("metadata", {}).get("mystnb", {})
+    ]
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES)
+def test_each_figure_shows_once_numbered_under_its_name(site, page):
+    """A figure cell's output is one numbered figure whose id is its name, so a link or a {numref}
+    to the name resolves; no cell shows a figure's text stand-in (``<Figure size ...>``)."""
+    visit = site.visit(page)
+    shown = {f["id"]: f for f in visit.figures}
+    for name in notebook_figures(page):
+        figure = shown.get(name)
+        assert figure, f"{page}.html: no figure with id {name!r} (cell metadata mystnb.figure.name)"
+        assert figure["images"] == 1, f"{page}.html: figure {name} holds {figure['images']} images"
+        assert re.match(r"^Fig\. \d+(\.\d+)*\s*$", figure["number"] or ""), (
+            f"{page}.html: figure {name} is not numbered ({figure['number']!r})"
+        )
+    figure_ids = [f["id"] for f in visit.figures if f["id"].startswith("fig-")]
+    assert sorted(figure_ids) == sorted(notebook_figures(page)), (
+        f"{page}.html: figures {figure_ids}, cells name {notebook_figures(page)} "
+        "(one figure per cell)"
+    )
+    assert not visit.stray, f"{page}.html: a cell shows a figure as text: {visit.stray}"
 
 
 def test_search_finds_backpropagation(site):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import numbers
+import textwrap
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
@@ -32,6 +33,9 @@ from typing import Any
 import numpy as np
 
 PASS = "PASS"
+# A notebook's outputs fit 79 columns (the site cuts longer lines off): a long PASS line goes on
+# over indented lines, which the grader reads as part of it.
+WIDTH, CONTINUATION = 79, "    "
 
 
 class CheckFailed(AssertionError):
@@ -41,6 +45,17 @@ class CheckFailed(AssertionError):
 def pass_prefix(check_id: str) -> str:
     """The start of the line a passing check prints, e.g. ``PASS relu_prime: ``."""
     return f"{PASS} {check_id}: "
+
+
+def pass_line(check_id: str, detail: str) -> str:
+    """What a passing check prints: ``PASS <id>: <detail>``, wrapped to ``WIDTH`` columns."""
+    return textwrap.fill(
+        pass_prefix(check_id) + detail,
+        width=WIDTH,
+        subsequent_indent=CONTINUATION,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
 
 
 def check(fn: Callable[..., str]) -> Callable[..., None]:
@@ -58,7 +73,7 @@ def check(fn: Callable[..., str]) -> Callable[..., None]:
         if not isinstance(detail, str) or not detail:
             raise TypeError(f"check {check_id!r} returned {detail!r} instead of a line of detail")
         passed[check_id] = detail
-        print(pass_prefix(check_id) + detail)
+        print(pass_line(check_id, detail))
 
     run.check_id = check_id
     return run

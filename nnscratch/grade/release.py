@@ -23,8 +23,9 @@ Conventions in a solution notebook (``solutions/NN_name.ipynb``):
   those two tags.
 - The notebook's metadata names its exercise, ``{"nnscratch": {"exercise": "01_relu"}}``; its
   title ``# Solution 1: ReLU`` becomes ``# Exercise 1: ReLU``.
-- The exercise may not refer to glued numbers (``{glue:...}``): exercises are shown, not executed,
-  in the book, so put such prose in ``solution-only`` cells or in markdown solution regions.
+- The exercise may not cite computed numbers (``{eval}`name```, or the old ``{glue:...}``):
+  exercises are shown, not executed, in the book, so put such prose in ``solution-only`` cells or
+  in markdown solution regions.
 
 Outputs and execution counts are cleared; cell ids are kept, so that the grader can find in a
 learner's notebook the places where the check cells belong.
@@ -153,11 +154,11 @@ def make_exercise(solution: nbformat.NotebookNode, path: Path) -> nbformat.Noteb
         elif cell.cell_type == "markdown":
             source = stub_markdown(cell.source, where)
             cell.source = re.sub(r"^# Solution (\d+):", r"# Exercise \1:", source, flags=re.M)
-            if "{glue" in cell.source:
+            if "{eval}" in cell.source or "{glue" in cell.source:
                 raise ReleaseError(
-                    f"{where}: the exercise would show a glued number, which only an executed "
-                    "notebook defines; move that text into a solution-only cell or a solution "
-                    "region"
+                    f"{where}: the exercise would cite a computed number ({{eval}}), which only "
+                    "an executed notebook shows; move that text into a solution-only cell or a "
+                    "solution region"
                 )
         cells.append(cell)
     missing = [cid for cid in checks.declared(exercise) if cid not in seen_checks]

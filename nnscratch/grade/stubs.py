@@ -52,7 +52,7 @@ def stub_code(source: str, where: str) -> str:
         pad = " " * indent
         out += [
             f"{pad}# YOUR CODE HERE",
-            f'{pad}raise NotImplementedError("{what}: replace this line with your code")',
+            f'{pad}raise NotImplementedError("{what}: not written yet")',
         ]
         i = end + 1
     return "\n".join(out)
