@@ -25,7 +25,6 @@ import pytest
 import yaml
 
 import nnscratch.grade
-
 from nnscratch.grade import checks, harness, release, restore, runner, stubs
 from nnscratch.grade.report import Report, format_reports
 from nnscratch.grade.settings import Settings
