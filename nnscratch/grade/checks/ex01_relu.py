@@ -250,9 +250,9 @@ def _relu_network_at(ReLUNetwork: type, sizes: tuple[int, ...]) -> float:
 
 
 @check
-def check_relu_training(net: Any, val: Any = None) -> None:
+def check_relu_training(net: Any) -> None:
     """The trained ReLU network uses ReLU and reaches the expected accuracy on the grade's
-    validation images (``val`` is not used: the grader chooses the data)."""
+    validation images."""
     if not isinstance(net, Network):
         raise CheckFailed(f"net should be the trained ReLUNetwork, got {type(net).__name__}.")
     sample = validation().x[:100]

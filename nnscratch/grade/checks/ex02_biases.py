@@ -197,10 +197,9 @@ def check_backward_biases(backward: Callable) -> None:
 
 
 @check
-def check_biases_training(net: Any, val: Any = None) -> None:
+def check_biases_training(net: Any) -> None:
     """The network trained with the learner's forward and backward has biases that training
-    changed, and reaches the expected accuracy on the grade's validation images (``val`` is not
-    used: the grader chooses the data)."""
+    changed, and reaches the expected accuracy on the grade's validation images."""
     if not isinstance(net, Network):
         raise CheckFailed(f"net should be the trained network, got {type(net).__name__}.")
     cls = type(net)

@@ -227,9 +227,9 @@ def check_backward_loops(backward: Callable) -> None:
 
 
 @check
-def check_loops_training(nets: Any, val: Any = None) -> None:
+def check_loops_training(nets: Any) -> None:
     """Each of the three networks, trained with the learner's loops, reaches its expected accuracy
-    on the grade's validation images (``val`` is not used: the grader chooses the data)."""
+    on the grade's validation images."""
     if not isinstance(nets, dict):
         raise CheckFailed(
             "nets should be a dict from sizes (a tuple) to the trained network, got "

@@ -310,8 +310,8 @@ def check_train_epoch(train_epoch: Callable) -> None:
 
 
 @check
-def check_minibatch_training(net: Any, val: Any = None) -> None:
+def check_minibatch_training(net: Any) -> None:
     """The network trained with mini-batches reaches the expected accuracy on the grade's
-    validation images (``val`` is not used: the grader chooses the data)."""
+    validation images."""
     acc = trained_accuracy(net, "minibatch", "net")
     return f"validation accuracy {acc:.4f} ({at_least('minibatch')})"

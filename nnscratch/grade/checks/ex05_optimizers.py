@@ -287,18 +287,24 @@ def check_adagrad(adagrad: Callable) -> None:
 
 
 @check
+def check_rmsprop(rmsprop: Callable) -> None:
+    """``rmsprop(w, dw, state, lr, alpha, eps)`` moves the weights as ``torch.optim.RMSprop``."""
+    return check_rule(rmsprop, RMSPROP, seeds=(61, 63))
+
+
+@check
 def check_adam(adam: Callable) -> None:
     """``adam(w, dw, state, lr, beta1, beta2, eps)`` moves the weights as ``torch.optim.Adam``."""
     return check_rule(adam, ADAM, seeds=(45, 46))
 
 
-TRAINED = ("momentum", "adagrad", "adam")
+TRAINED = ("momentum", "adagrad", "rmsprop", "adam")
 
 
 @check
-def check_optimizers_training(nets: Any, val: Any = None) -> None:
+def check_optimizers_training(nets: Any) -> None:
     """The networks trained with each rule reach the expected accuracy on the grade's validation
-    images (``val`` is not used: the grader chooses the data)."""
+    images."""
     if not isinstance(nets, dict):
         raise CheckFailed(
             "nets should be a dict from optimizer name to trained network, got "
