@@ -224,7 +224,17 @@ def _relu_network_at(ReLUNetwork: type, sizes: tuple[int, ...]) -> float:
         )
     what = f"net.deltas(activations, zs, Y) for a batch of 5, sizes {sizes}"
     with _own_methods(), unchanged(what, activations=activations, zs=zs, Y=Y, params=params):
-        call(net.deltas, what, activations, zs, Y)
+        deltas = call(net.deltas, what, activations, zs, Y)
+    if not isinstance(deltas, (list, tuple)) or len(deltas) != L:
+        raise CheckFailed(f"{what} should return a list of {L} errors [Delta1, ..., Delta{L}].")
+    for l, D in enumerate(deltas, start=1):
+        shape(
+            array(D, f"{what}: Delta{l}"),
+            (5, sizes[l]),
+            f"{what}: Delta{l} (deltas[{l - 1}])",
+            "Return [Delta1, ..., DeltaL] from the first layer to the last, each shaped like its "
+            "Z_l.",
+        )
     from nnscratch.gradcheck import check_network_gradients
 
     with _own_methods():

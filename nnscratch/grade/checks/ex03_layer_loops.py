@@ -132,10 +132,12 @@ def check_forward_loops(forward: Callable) -> None:
             result = call(forward, what, params, X)
         activations, zs = pair(result, what, "(activations, zs)")
         if len(activations) != L + 1 or len(zs) != L:
+            a_list = "[X, A1]" if L == 1 else f"[X, A1, ..., A{L}]"
+            z_list = "[Z1]" if L == 1 else f"[Z1, ..., Z{L}]"
             raise CheckFailed(
-                f"{what} should return {L + 1} activations [X, A1, ..., A{L}] and {L} weighted "
-                f"sums [Z1, ..., Z{L}], got {len(activations)} and {len(zs)}. Loop over all {L} "
-                "layers."
+                f"{what} should return {L + 1} activations {a_list} and {L} weighted sums "
+                f"{z_list}, got {len(activations)} and {len(zs)}. Loop over all the layers: "
+                "there are len(params) of them."
             )
         for l in range(1, L + 1):
             for name, mine, true in (
