@@ -1,7 +1,8 @@
 """Activation functions and their derivatives, written to be numerically stable (chapter 3).
 
 Every function works elementwise on an array of any shape and keeps its dtype; ``softmax``
-normalises along one axis (the last by default, i.e. each row of a batch ``(B, 10)``).
+normalises along one axis (the last by default, i.e. each row of a batch ``(B, 10)``). ReLU is not
+here: it is exercise 1's answer, which the learner writes (no chapter uses it).
 """
 
 from __future__ import annotations
@@ -43,13 +44,3 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
-
-
-def relu(z: np.ndarray) -> np.ndarray:
-    """max(0, z)."""
-    return np.maximum(z, 0)
-
-
-def relu_prime(z: np.ndarray) -> np.ndarray:
-    """1 where z > 0, else 0 (the subgradient 0 is used at z = 0), in the dtype of ``z``."""
-    return (z > 0).astype(z.dtype)

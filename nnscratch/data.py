@@ -286,13 +286,15 @@ def prepare(images: np.ndarray, labels: np.ndarray) -> Split:
     return Split(scale(flatten(images)), one_hot(labels), np.asarray(labels, dtype=np.int64))
 
 
-def mnist_splits(val_fraction: float = 0.15, seed: int = 42, limit: int | None = None) -> MNIST:
+def mnist_splits(
+    val_fraction: float = 0.15, seed: int = 42, limit: int | None = None, quick: bool | None = None
+) -> MNIST:
     """Train / validation / test splits, prepared for the network.
 
     The official training set is split 85/15 with scikit-learn's
-    ``train_test_split(random_state=42)`` (51,000 / 9,000); the official test set is kept apart. In
-    quick mode (``NNSCRATCH_QUICK=1``) each split is cut to its first ``limit`` rows (default: 5,000
-    train, 1,000 validation, 1,000 test).
+    ``train_test_split(random_state=42)`` (51,000 / 9,000); the official test set is kept apart.
+    ``limit`` cuts each split to its first ``limit`` rows. In quick mode (``quick``, by default
+    ``NNSCRATCH_QUICK=1``) the default limits are 5,000 train, 1,000 validation, 1,000 test rows.
     """
     from sklearn.model_selection import train_test_split
 
@@ -304,6 +306,6 @@ def mnist_splits(val_fraction: float = 0.15, seed: int = 42, limit: int | None =
     )
     train, val = prepare(images[i_train], labels[i_train]), prepare(images[i_val], labels[i_val])
     test = prepare(*load_mnist("test"))
-    if limit is None and is_quick():
+    if limit is None and (is_quick() if quick is None else quick):
         return MNIST(train.head(5000), val.head(1000), test.head(1000))
     return MNIST(train.head(limit), val.head(limit), test.head(limit))

@@ -9,7 +9,7 @@ rounding:
 
 * :func:`sgd_step`, one image: ``W_l -= lr * outer(delta_l, a_{l-1})`` by BLAS's rank-1 update
   ``ger``, in one pass and in place, with one BLAS thread (:func:`one_blas_thread`);
-* :func:`sgd_batch_step`, a mini-batch: ``lr * dW_l`` written into a buffer kept between steps,
+* :func:`sgd_batch_step`, a mini-batch: ``lr * dL/dW_l`` written into a buffer kept between steps,
   then subtracted in place.
 """
 
@@ -70,11 +70,12 @@ def sgd_batch_step(
 ) -> None:
     """One step of mini-batch SGD on ``X: (B, 784)`` with one-hot ``Y: (B, 10)``, in place.
 
-    The maths is ``W_l <- W_l - lr * delta_l.T @ a_{l-1} / B``. Written that way, a step builds
-    ``dW_l``, divides it by B, multiplies it by lr and subtracts it: four passes over W1's 100,352
-    numbers and two temporaries. Here the factor ``lr / B`` scales the small ``delta_l: (B, n_l)``
-    instead, and the product goes into ``buffers[l]`` (created on first use; pass the same dict to
-    every step of a training run), then is subtracted in place: two passes, no allocation.
+    The maths is ``W_l <- W_l - lr * Delta_l.T @ A_{l-1} / B``. Written that way, a step builds
+    ``dL/dW_l``, divides it by B, multiplies it by lr and subtracts it: four passes over W1's
+    100,352 numbers and two temporaries. Here the factor ``lr / B`` scales the small
+    ``Delta_l: (B, n_l)`` instead, and the product goes into ``buffers[l]`` (created on first use;
+    pass the same dict to every step of a training run), then is subtracted in place: two passes,
+    no allocation.
     """
     buffers = {} if buffers is None else buffers
     activations, zs = net.forward(X)

@@ -26,7 +26,8 @@ def cross_entropy(probs: np.ndarray, y: np.ndarray) -> float:
 
 
 def cross_entropy_grad(probs: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Gradient of each sample's loss with respect to the logits z, softmax included: ``probs - y``.
+    """The output errors ``Delta_L = P - Y``: row i is ``delta_L = p - y`` of sample i, the
+    gradient of its loss with respect to its logits ``z_L``, softmax included.
 
     Shape of ``probs``, e.g. ``(B, 10)``. The softmax Jacobian and the derivative of the log cancel
     to this simple difference (derived in chapter 4). For the *mean* loss, divide by B.

@@ -5,10 +5,14 @@ Conventions, as in PyTorch's ``nn.Linear``:
 * a batch is rows, ``X: (B, 784)``; one sample is a vector ``x: (784,)``;
 * weights are ``(out, in)``: ``W1: (128, 784)``, ``W2: (64, 128)``, ``W3: (10, 64)``; optional
   biases ``b1: (128,)``, ``b2: (64,)``, ``b3: (10,)``;
-* layer l computes ``z_l = a_{l-1} @ W_l.T (+ b_l)`` for a batch (``z_l = W_l @ a_{l-1}`` for one
-  sample) and ``a_l = sigmoid(z_l)``, except the last layer, which applies ``softmax``;
-* ``activations = [a_0 = X, a_1, ..., a_L]`` and ``zs = [z_1, ..., z_L]``; the loss is the mean
-  cross-entropy of ``a_L`` against one-hot targets ``Y: (B, 10)``.
+* layer l computes, for one sample, the column-vector form of chapters 3-4,
+  ``z_l = W_l a_{l-1} (+ b_l)``, and for a batch, capital matrices with one row per sample,
+  ``Z_l = A_{l-1} @ W_l.T (+ b_l)``; then ``A_l = sigmoid(Z_l)``, except the last layer, which
+  applies ``softmax`` to each row;
+* ``activations = [A_0 = X, A_1, ..., A_L]`` and ``zs = [Z_1, ..., Z_L]`` (vectors for one
+  sample); the loss is the mean cross-entropy of ``A_L`` against one-hot targets ``Y: (B, 10)``;
+* the errors ``Delta_l = dL/dZ_l`` (row i: the error ``delta_l`` of sample i) give the gradient
+  ``dL/dW_l = Delta_l.T @ A_{l-1} / B``, the mean of the samples' ``delta_l a_{l-1}^T``.
 """
 
 from __future__ import annotations
@@ -84,58 +88,54 @@ class Network:
         other.params = {k: v.astype(other.dtype) for k, v in self.params.items()}
         return other
 
-    # forward and deltas are printed in a notebook (exercise 1): lines of at most 79 characters
     def forward(self, X: np.ndarray) -> tuple[list, list]:
-        """Run a batch ``X: (B, 784)`` (or one sample ``(784,)``) forward.
+        """Run a batch ``X: (B, 784)`` (or one sample ``(784,)``) through the network.
 
         Returns:
-            ``activations = [X, a_1 (B, 128), a_2 (B, 64), a_3 (B, 10)]``
-            (``a_3``: softmax probabilities, rows summing to 1) and
-            ``zs = [z_1 (B, 128), z_2 (B, 64), z_3 (B, 10)]``.
+            ``activations = [X, A_1 (B, 128), A_2 (B, 64), A_3 (B, 10)]`` (``A_3``: softmax
+            probabilities, rows summing to 1) and ``zs = [Z_1 (B, 128), Z_2 (B, 64), Z_3 (B, 10)]``;
+            vectors for one sample. ``X`` and the parameters are left unchanged.
         """
         X = validate.inputs(X, self.sizes[0], self.dtype, "forward")
         activations, zs = [X], []
         for l in range(1, self.num_layers + 1):
-            # (B, n_{l-1}) @ (n_{l-1}, n_l) -> (B, n_l)
-            z = activations[-1] @ self.params[f"W{l}"].T
+            Z = activations[-1] @ self.params[f"W{l}"].T  # (B, n_{l-1}) @ (n_{l-1}, n_l)
             if self.biases:
-                z = z + self.params[f"b{l}"]  # (n_l,) broadcast over the rows
-            zs.append(z)
-            last = l == self.num_layers
-            activations.append(softmax(z) if last else sigmoid(z))
+                Z = Z + self.params[f"b{l}"]  # (n_l,) added to every row
+            zs.append(Z)
+            activations.append(softmax(Z) if l == self.num_layers else sigmoid(Z))
         return activations, zs
 
-    def deltas(self, activations: list, zs: list, Y: np.ndarray) -> list:
-        """Backpropagate the error: ``[delta_1, ..., delta_L]``,
-        ``delta_l = dloss_i / dz_l``.
+    def deltas(self, activations: list, zs: list, Y: np.ndarray) -> list[np.ndarray]:
+        """Backpropagate the errors: ``[Delta_1, ..., Delta_L]``, ``Delta_l`` shaped like ``Z_l``,
+        row i the error ``delta_l = dL_i / dz_l`` of sample i (a vector for one sample).
 
-        ``delta_L = a_L - Y`` (softmax with cross-entropy), then for each
-        hidden layer going back ``delta_l = (delta_{l+1} @ W_{l+1}) *
-        sigmoid'(z_l)``; ``delta_l`` has the shape of ``z_l``.
+        ``Delta_L = A_L - Y`` (softmax with cross-entropy), then for each hidden layer going back
+        ``Delta_l = (Delta_{l+1} @ W_{l+1}) * sigmoid'(Z_l)``. The inputs are left unchanged.
         """
         Y = validate.targets(Y, activations[-1].shape, self.dtype)
-        delta = cross_entropy_grad(activations[-1], Y)  # (B, 10)
-        deltas = [delta]
+        D = cross_entropy_grad(activations[-1], Y)  # Delta_L: (B, 10)
+        deltas = [D]
         for l in range(self.num_layers - 1, 0, -1):
-            # (B, n_{l+1}) @ (n_{l+1}, n_l) -> (B, n_l), times sigmoid'(z_l)
-            W_next = self.params[f"W{l + 1}"]
-            delta = (delta @ W_next) * sigmoid_prime(zs[l - 1])
-            deltas.append(delta)
+            # (B, n_{l+1}) @ (n_{l+1}, n_l) -> (B, n_l), times sigmoid'(Z_l) elementwise
+            D = (D @ self.params[f"W{l + 1}"]) * sigmoid_prime(zs[l - 1])
+            deltas.append(D)
         return deltas[::-1]
 
     def backward(self, activations: list, zs: list, Y: np.ndarray) -> dict[str, np.ndarray]:
         """Gradients of the mean cross-entropy over the batch, keyed like ``params``.
 
-        ``dW_l = delta_l.T @ a_{l-1} / B``: the mean over the batch of the outer products
-        ``outer(delta_l[i], a_{l-1}[i])``, shape ``(n_l, n_{l-1})`` like ``W_l``; ``db_l`` is the
-        mean of ``delta_l``. A single sample ``(784,)`` counts as a batch of one.
+        ``dL/dW_l = Delta_l.T @ A_{l-1} / B``: the mean over the batch of the samples' outer
+        products ``delta_l a_{l-1}^T``, shape ``(n_l, n_{l-1})`` like ``W_l``; ``dL/db_l`` is the
+        mean of the rows of ``Delta_l``. A single sample ``(784,)`` counts as a batch of one. The
+        inputs and the parameters are left unchanged (``step`` updates the parameters).
         """
         grads = {}
-        for l, delta in enumerate(self.deltas(activations, zs, Y), start=1):
-            delta, a_prev = np.atleast_2d(delta), np.atleast_2d(activations[l - 1])
-            grads[f"W{l}"] = delta.T @ a_prev / len(delta)  # (n_l, B) @ (B, n_{l-1})
+        for l, D in enumerate(self.deltas(activations, zs, Y), start=1):
+            D, A_prev = np.atleast_2d(D), np.atleast_2d(activations[l - 1])
+            grads[f"W{l}"] = D.T @ A_prev / len(D)  # (n_l, B) @ (B, n_{l-1})
             if self.biases:
-                grads[f"b{l}"] = delta.mean(axis=0)  # (n_l,)
+                grads[f"b{l}"] = D.mean(axis=0)  # (n_l,)
         return grads
 
     def step(self, grads: dict[str, np.ndarray], update: Callable, states: dict) -> None:

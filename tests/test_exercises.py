@@ -24,8 +24,10 @@ import nbformat
 import pytest
 import yaml
 
+import nnscratch.grade
 from nnscratch.grade import checks, harness, release, restore, runner, stubs
 from nnscratch.grade.report import Report, format_reports
+from nnscratch.grade.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 RELEASED = restore.released()  # the manifest written by the release: the one list of exercises
@@ -71,9 +73,9 @@ def test_a_check_prints_its_pass_line_from_its_declaration(capsys):
     check_wordy(4)
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= 79 < len(out), out  # wrapped to 79
-    assert runner._pass_detail(out, harness.pass_prefix("wordy")) == (
+    assert nnscratch.grade.PASSED["wordy"] == (
         " ".join(["a-long-detail"] * 12) + " (4)"
-    )  # the grader reads the whole detail back
+    )  # the grader reads the whole detail from the kernel, not from the printed lines
 
     @harness.check
     def check_forgetful(x):
@@ -260,6 +262,8 @@ class Case:
     passes: list[str] = field(default_factory=list)
     message: str | None = None
     cell_timeout: float = 120
+    grade: str = "quick"
+    problem: str | None = None
     edits: list[tuple[str, str, str]] = field(default_factory=list)  # (action, cell id, code)
 
 
@@ -283,6 +287,8 @@ def parse_case(path: Path) -> Case:
         listed("passes"),
         header.get("message"),
         float(header.get("cell-timeout", 120)),
+        header.get("grade", "quick"),
+        header.get("problem"),
         [(a, cid, "\n".join(code).strip("\n")) for a, cid, code in edits],
     )
 
@@ -315,32 +321,33 @@ def build_case(case: Case, folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict[str, Report]:
-    """Every solution, released exercise and wrong answer, graded in quick mode, two at a time."""
+    """Every solution, released exercise and wrong answer, graded (quick unless a wrong answer
+    asks for a full grade), two at a time."""
     folder = tmp_path_factory.mktemp("graded")
+    quick = Settings(quick=True, cell_timeout=120, notebook_timeout=300)
     jobs: dict[str, tuple[Path, dict]] = {}
     for kind, paths in (("solution", SOLUTIONS), ("exercise", EXERCISE_NBS)):
         for path in paths:
             target = folder / f"{kind}-{path.name}"
             target.write_text(path.read_text())
-            jobs[f"{kind}:{path.stem}"] = (target, {})
+            jobs[f"{kind}:{path.stem}"] = (target, {"settings": quick})
     for path in CASES:
         case = parse_case(path)
         named = case.fails + case.passes
         # A wrong answer runs only up to the checks it names (the training at the end is not
         # needed).
         only = None if "all" in named else named
+        settings = Settings(
+            quick=case.grade == "quick", cell_timeout=case.cell_timeout, notebook_timeout=300
+        )
         jobs[f"case:{path.stem}"] = (
             build_case(case, folder),
-            {"cell_timeout": case.cell_timeout, "only": only},
+            {"settings": settings, "only": only},
         )
     # The cases with short time limits (endless loops) first, so that they overlap with the others.
-    order = sorted(jobs, key=lambda k: jobs[k][1].get("cell_timeout", 120))
-    settings = [
-        (jobs[k][0], {"cell_timeout": 120, "notebook_timeout": 300, "threads": 1, **jobs[k][1]})
-        for k in order
-    ]
+    order = sorted(jobs, key=lambda k: jobs[k][1]["settings"].cell_timeout)
     with ProcessPoolExecutor(max_workers=2) as pool:
-        return dict(zip(order, pool.map(runner._grade_kw, settings)))
+        return dict(zip(order, pool.map(runner._grade_kw, [jobs[k] for k in order])))
 
 
 def _table(report: Report) -> str:
@@ -387,6 +394,9 @@ def test_wrong_answer_fails_the_check_aimed_at_it(graded, path):
         assert case.message in results[fails[0]].message, (
             f"{path.name}: the message of {fails[0]} lacks {case.message!r}\n{_table(report)}"
         )
+    if case.problem:  # the run ended early, and the report says why
+        assert report.problem and case.problem in report.problem, _table(report)
+        assert case.problem in _table(report)
     for check in passes:
         assert results[check].passed, f"{path.name}: check {check} should pass\n{_table(report)}"
 

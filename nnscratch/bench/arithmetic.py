@@ -39,9 +39,9 @@ def gemm_rate(n: int = 1024, repeat: int = 10) -> float:
 def gemm_shapes(sizes: Sequence[int], batch: int) -> list[tuple[int, int, int]]:
     """``(m, k, n)`` of the matrix products of one mini-batch step (forward, dW, deltas)."""
     layers = list(zip(sizes[:-1], sizes[1:]))
-    forward = [(batch, n_in, n_out) for n_in, n_out in layers]  # a_{l-1} @ W_l.T
-    weight_grads = [(n_out, batch, n_in) for n_in, n_out in layers]  # delta_l.T @ a_{l-1}
-    deltas = [(batch, n_out, n_in) for n_in, n_out in layers[1:]]  # delta_l @ W_l
+    forward = [(batch, n_in, n_out) for n_in, n_out in layers]  # A_{l-1} @ W_l.T
+    weight_grads = [(n_out, batch, n_in) for n_in, n_out in layers]  # Delta_l.T @ A_{l-1}
+    deltas = [(batch, n_out, n_in) for n_in, n_out in layers[1:]]  # Delta_l @ W_l
     return forward + weight_grads + deltas
 
 

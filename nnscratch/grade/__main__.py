@@ -2,19 +2,24 @@
 
 Examples::
 
-    python -m nnscratch.grade exercises/02_biases.ipynb          # one notebook
+    python -m nnscratch.grade exercises/02_biases.ipynb          # one notebook, a full grade
     python -m nnscratch.grade --quick --jobs 2 exercises/         # all, on a slice of MNIST
     python -m nnscratch.grade --only relu,relu_prime exercises/01_relu.ipynb   # two checks
+    python -m nnscratch.grade --jobs 2 --csv grades.csv submissions/   # a class's gradebook
+
+The grade's settings are the command's, never the notebook's: a full grade unless ``--quick``
+(``NNSCRATCH_QUICK`` in the grader's environment does not matter; the kernel gets it set or unset
+accordingly), the time limits below, and one BLAS thread per kernel.
 
 Exit status: 0 when every check of every notebook passed, 1 when one failed, 2 when a path could
-not be graded (missing, not a notebook, or not one of the exercises).
+not be graded (missing, not a notebook, or not one of the exercises). With ``--csv``, 0 once the
+gradebook is written (the grades are in it), 2 when a folder is missing.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 from dataclasses import asdict
@@ -22,61 +27,99 @@ from pathlib import Path
 
 from nnscratch.grade.report import format_reports
 from nnscratch.grade.runner import grade_paths
+from nnscratch.grade.settings import CELL_TIMEOUT, NOTEBOOK_TIMEOUT, Settings
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+def _names(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
         prog="python -m nnscratch.grade",
-        description="Grade exercise notebooks: restore the canonical check cells, run, and print "
-        "a table of checks.",
+        description="Grade exercise notebooks: restore the canonical check cells, run each in a "
+        "fresh kernel, and print a table of checks; or, with --csv, grade a folder of learners' "
+        "submissions into a gradebook.",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="exercise notebooks, or folders")
-    parser.add_argument(
-        "--cell-timeout",
-        type=float,
-        default=300,
-        help="seconds allowed per cell (default: %(default)s)",
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="exercise notebooks, or folders of them; with --csv, folders of submissions",
     )
-    parser.add_argument(
-        "--notebook-timeout",
-        type=float,
-        default=900,
-        help="seconds allowed per notebook (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--jobs", type=int, default=1, help="notebooks graded in parallel (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--only",
-        metavar="CHECK[,CHECK...]",
-        type=lambda s: [c.strip() for c in s.split(",") if c.strip()],
-        help="run only these checks (the notebook runs up to the last of them)",
-    )
-    parser.add_argument(
+    p.add_argument(
         "--quick",
         action="store_true",
-        help="run in quick mode (NNSCRATCH_QUICK=1): a small slice of MNIST",
+        help="a quick grade: the notebook runs on a slice of MNIST (NNSCRATCH_QUICK=1) and the "
+        "training checks accept lower accuracies (default: a full grade)",
     )
-    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
-    parser.add_argument(
+    p.add_argument(
+        "--cell-timeout",
+        type=float,
+        default=CELL_TIMEOUT,
+        help="seconds allowed per cell (default: %(default)s)",
+    )
+    p.add_argument(
+        "--notebook-timeout",
+        type=float,
+        default=NOTEBOOK_TIMEOUT,
+        help="seconds allowed per notebook (default: %(default)s)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="notebooks graded at the same time, one kernel each (default: %(default)s)",
+    )
+    p.add_argument(
+        "--only",
+        metavar="CHECK[,CHECK...]",
+        type=_names,
+        help="run only these checks (the notebook runs up to the last of them)",
+    )
+    p.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="grade folders of submissions (a sub-folder per learner, or LEARNER-EXERCISE.ipynb "
+        "files) and write one row per learner and exercise to FILE",
+    )
+    p.add_argument(
+        "--exercises",
+        metavar="NAME[,NAME...]",
+        type=_names,
+        help="with --csv: the exercises handed in (default: all); the others are not reported "
+        "missing",
+    )
+    p.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    p.add_argument(
         "--save-executed",
         type=Path,
         metavar="DIR",
         help="write the executed, restored notebooks here",
     )
-    args = parser.parse_args(argv)
-    if args.quick:
-        os.environ["NNSCRATCH_QUICK"] = "1"
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings(
+        quick=args.quick,
+        cell_timeout=args.cell_timeout,
+        notebook_timeout=args.notebook_timeout,
+    )
     print(
-        "Grading (each notebook runs in a fresh kernel; this takes a while) ...",
+        f"Grading ({settings.mode} grade; each notebook runs in a fresh kernel, one BLAS thread; "
+        "this takes a while) ...",
         file=sys.stderr,
         flush=True,
     )
+    if args.csv:
+        return _gradebook(args, settings)
     reports = grade_paths(
         args.paths,
         jobs=args.jobs,
-        cell_timeout=args.cell_timeout,
-        notebook_timeout=args.notebook_timeout,
+        settings=settings,
         save_dir=args.save_executed,
         only=args.only,
     )
@@ -87,6 +130,26 @@ def main(argv: list[str] | None = None) -> int:
     if any(r.error for r in reports):
         return 2
     return 0 if all(r.ok for r in reports) else 1
+
+
+def _gradebook(args: argparse.Namespace, settings: Settings) -> int:
+    from nnscratch.grade.gradebook import format_rows, gradebook, write_csv
+    from nnscratch.grade.restore import released
+
+    folders = [Path(p) for p in args.paths]
+    missing = [str(f) for f in folders if not f.is_dir()]
+    unknown = [e for e in args.exercises or [] if e not in released()]
+    if missing or unknown:
+        why = f"not a folder: {', '.join(missing)}" if missing else ""
+        why += f"{'; ' if why else ''}unknown exercises: {', '.join(unknown)}" if unknown else ""
+        print(f"cannot make a gradebook: {why}", file=sys.stderr)
+        return 2
+    rows = gradebook(folders, settings, jobs=args.jobs, exercises=args.exercises)
+    args.csv.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(rows, args.csv)
+    print(format_rows(rows))
+    print(f"wrote {args.csv}: {len(rows)} rows ({settings.mode} grade)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import numpy as np
 from nnscratch.data import Split
 from nnscratch.gradcheck import rel_error
 from nnscratch.grade.harness import CheckFailed, call
+from nnscratch.grade.settings import current
 from nnscratch.network import Network
 
 # --------------------------------------------------------------------------------------------
@@ -47,30 +48,73 @@ def weight_keys(sizes: tuple[int, ...]) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Test doubles
+# Test doubles, and what a learner's function may not call
 # --------------------------------------------------------------------------------------------
 
 
-class NoBackward(Network):
-    """A network whose ``backward`` is off limits, so that a check sees the learner's own code."""
-
-    def backward(self, activations, zs, Y):  # noqa: D102
-        raise CheckFailed(
-            "batch_gradients called net.backward: compute the gradients yourself from net.forward "
-            "and net.deltas (that is the point of the exercise)."
-        )
-
-
-class CountingNetwork(Network):
-    """A network that records the size of every batch it runs forward."""
+class Recorder(Network):
+    """A float64 network that records, for every batch it runs forward, the rows of ``X`` and a
+    copy of its parameters at that moment (so a check can replay the steps between batches)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.batches: list[int] = []
+        self.calls: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []
 
     def forward(self, X):  # noqa: D102
-        self.batches.append(len(np.atleast_2d(X)))
+        self.calls.append((np.array(X, copy=True), {k: v.copy() for k, v in self.params.items()}))
         return super().forward(X)
+
+
+def network_methods(*names: str) -> list[tuple[Any, str, str]]:
+    """The course network's methods ``names``, as :func:`~.harness.forbidden` takes them."""
+    return [(Network, name, f"Network.{name}") for name in names]
+
+
+def fast_steps() -> list[tuple[Any, str, str]]:
+    """The package's ready-made SGD steps and update rule."""
+    from nnscratch import fast, optim
+
+    names = [(fast, n, f"nnscratch.fast.{n}") for n in ("sgd_step", "sgd_batch_step", "sgd_epoch")]
+    return [*names, (optim, "sgd", "nnscratch.optim.sgd")]
+
+
+def library_relus() -> list[tuple[Any, str, str]]:
+    """The ReLU of the learning libraries that are loaded (PyTorch, TensorFlow, Keras)."""
+    import sys
+
+    out = []
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        functional = torch.nn.functional
+        out += [(torch, n, f"torch.{n}") for n in ("relu", "clamp", "clamp_min", "heaviside")]
+        out += [(functional, "relu", "torch.nn.functional.relu")]
+        out += [(torch.Tensor, n, f"torch.Tensor.{n}") for n in ("relu", "clamp", "clamp_min")]
+    for name in ("keras", "tensorflow"):
+        module = sys.modules.get(name)
+        if module is not None and hasattr(module, "nn" if name == "tensorflow" else "activations"):
+            owner = module.nn if name == "tensorflow" else module.activations
+            out.append((owner, "relu", f"{name}'s relu"))
+    return out
+
+
+def library_optimizers() -> list[tuple[Any, str, str]]:
+    """Creating or stepping any ``torch.optim`` optimizer (and Keras's, if Keras is loaded)."""
+    import sys
+
+    import torch
+
+    def subclasses(cls: type) -> list[type]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *subclasses(sub))]
+
+    out = [(torch.optim.Optimizer, "__init__", "torch.optim (it created an optimizer)")]
+    for cls in subclasses(torch.optim.Optimizer):
+        if "step" in vars(cls):
+            out.append((cls, "step", f"{cls.__module__}.{cls.__qualname__}.step"))
+    keras = sys.modules.get("keras")
+    if keras is not None and hasattr(keras, "optimizers"):
+        base = keras.optimizers.Optimizer
+        out += [(base, n, f"keras.optimizers.Optimizer.{n}") for n in ("__init__", "apply")]
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -104,22 +148,48 @@ def gradient_hint(key: str, mine: np.ndarray, true: np.ndarray, batch: int) -> s
     return ""
 
 
-def trained_accuracy(net: Any, val: Any, minimum: float, what: str) -> float:
-    """The validation accuracy of a trained network, or CheckFailed below ``minimum``."""
+def validation() -> Split:
+    """The validation split the grade evaluates trained networks on: the grader's choice (the
+    full 9,000 images, or the quick slice of 1,000), whatever the notebook loaded or changed."""
+    from nnscratch.data import mnist_splits
+
+    return mnist_splits(quick=current().quick).val
+
+
+def at_least(key: str) -> str:
+    """'at least 0.95, full grade': the training check ``key``'s minimum, for a PASS line."""
+    settings = current()
+    return f"at least {settings.min_accuracy(key):.2f}, {settings.mode} grade"
+
+
+def trained_accuracy(net: Any, key: str, what: str) -> float:
+    """The validation accuracy of a trained network on :func:`validation`; CheckFailed below the
+    grade's minimum for ``key`` (:data:`~.settings.MIN_ACCURACY`)."""
+    settings, val = current(), validation()
+    minimum = settings.min_accuracy(key)
     if not isinstance(net, Network):
         raise CheckFailed(
             f"{what} should be a trained network (a nnscratch Network), got {type(net).__name__}."
         )
-    acc = call(net.accuracy, f"{what}.accuracy(val.x, val.labels)", val.x, val.labels)
+    acc = call(net.accuracy, f"{what}.accuracy on the validation images", val.x, val.labels)
     if not isinstance(acc, float) or not np.isfinite(acc):
         raise CheckFailed(
             f"{what}.accuracy returned {acc!r}: the network's outputs are not finite numbers. Look "
             "for NaN in the parameters (a learning rate that is too large?)."
         )
     if acc < minimum:
+        from nnscratch.config import is_quick
+
+        hint = (
+            " This notebook ran in quick mode (NNSCRATCH_QUICK is set in its kernel, e.g. by "
+            "%env), so it trained on a slice of MNIST; this is a full grade: remove that setting."
+            if settings.graded and not settings.quick and is_quick()
+            else " Make the earlier checks pass first; then check the learning rate and the "
+            "number of epochs."
+        )
         raise CheckFailed(
-            f"{what} reaches a validation accuracy of {acc:.4f}, below the {minimum:.2f} this "
-            "exercise expects after the training in this notebook. Make the earlier checks pass "
-            "first; then check the learning rate and the number of epochs."
+            f"{what} reaches a validation accuracy of {acc:.4f} on the {len(val):,} validation "
+            f"images, below the {minimum:.2f} this exercise expects ({settings.mode} grade)."
+            f"{hint}"
         )
     return acc

@@ -23,6 +23,8 @@ class Report:
     results: list[CheckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: str | None = None  # set when the notebook could not be graded at all
+    problem: str | None = None  # set when the run ended early (time limit, dead kernel)
+    mode: str = "full"  # the grade's mode: "full" or "quick"
     seconds: float = 0.0
 
     @property
@@ -42,7 +44,11 @@ def format_reports(reports: list[Report], width: int = 100) -> str:
     w_msg = max(30, width - w_ex - w_ch - 12)
     lines = []
     for report in reports:
-        took = f" ({report.exercise}, {report.seconds:.0f} s)" if not report.error else ""
+        took = (
+            f" ({report.exercise}, {report.mode} grade, {report.seconds:.0f} s)"
+            if not report.error
+            else ""
+        )
         lines.append(f"== {report.path}{took}")
         if report.error:
             lines += [f"   cannot grade: {report.error}", ""]
@@ -58,7 +64,9 @@ def format_reports(reports: list[Report], width: int = 100) -> str:
             lines.append(textwrap.fill(f"note: {note}", width, subsequent_indent="      "))
         total = len(report.results)
         score = f"{report.passed}/{total} checks passed ({report.passed / total:.0%})"
-        lines += [f"score {report.exercise}: {score}", ""]
+        if report.problem:
+            score += f"; stopped early: {report.problem}"
+        lines += [textwrap.fill(f"score {report.exercise}: {score}", width), ""]
     graded = [r for r in reports if not r.error]
     if len(reports) > 1 and graded:
         passed, total = sum(r.passed for r in graded), sum(len(r.results) for r in graded)

@@ -16,6 +16,7 @@ import nbformat
 
 from nnscratch.grade import checks
 from nnscratch.grade.release import MANIFEST, check_id, check_metadata, digest
+from nnscratch.grade.settings import Settings
 
 
 class GradingError(Exception):
@@ -28,36 +29,59 @@ def released() -> dict[str, dict]:
     return json.loads(MANIFEST.read_text())
 
 
-def prologue(exercise: str) -> str:
-    """The lines the grader puts before a check cell's source: reload the checks as released."""
-    modules = [
-        "nnscratch.grade.harness",
-        "nnscratch.grade.settings",
-        "nnscratch.grade.fixtures",
-        checks.module_name(exercise),
-    ]
+#: The modules a check cell's prologue reloads, in this order (the check module of the exercise
+#: last): the harness, the settings, and what the checks share.
+CHECK_SUPPORT = [
+    "nnscratch.grade.harness",
+    "nnscratch.grade.settings",
+    "nnscratch.grade.fixtures",
+    "nnscratch.grade.trajectories",
+]
+
+
+def prologue(exercise: str, settings: Settings) -> str:
+    """The lines the grader puts before a check cell's source: reload the checks as released and
+    fix the grade's settings (so that nothing the notebook set changes them)."""
+    modules = [*CHECK_SUPPORT, checks.module_name(exercise)]
     return (
-        "import importlib as _nnscratch_il  # added by the grader: the checks as released\nfor "
-        f"_nnscratch_m in {modules!r}:\n    "
-        "_nnscratch_il.reload(_nnscratch_il.import_module(_nnscratch_m))\ndel _nnscratch_il, "
-        "_nnscratch_m\n"
+        "import importlib as _nnscratch_il  # added by the grader: the checks as released\n"
+        f"for _nnscratch_m in {modules!r}:\n"
+        "    _nnscratch_il.reload(_nnscratch_il.import_module(_nnscratch_m))\n"
+        f"_nnscratch_il.import_module('nnscratch.grade.settings').fix({settings.to_json()!r})\n"
+        "del _nnscratch_il, _nnscratch_m\n"
     )
 
 
 def identify(nb: nbformat.NotebookNode, path: Path) -> str:
-    """The exercise a notebook belongs to: its metadata, else the exercise name in its file name."""
+    """The exercise a notebook belongs to: what its metadata and its file name say.
+
+    Metadata and file name may each name it; when both name a known exercise they must agree (a
+    notebook of exercise 1 handed in as ``alice-02_biases.ipynb`` is not graded as either).
+    """
     known = released()
-    name = nb.metadata.get("nnscratch", {}).get("exercise")
-    if name in known:
-        return name
-    matches = [key for key in known if key in path.stem]
-    if len(matches) == 1:
-        return matches[0]
+    meta = nb.metadata.get("nnscratch", {}).get("exercise")
+    in_name = [key for key in known if key in path.stem]
+    if meta in known:
+        if in_name and meta not in in_name:
+            raise GradingError(
+                f"{path}: its metadata says it is exercise {meta}, but its file name names "
+                f"{' and '.join(in_name)}: was the wrong notebook handed in? Rename the file, or "
+                "hand in the notebook of the exercise its name says."
+            )
+        return meta
+    if len(in_name) == 1:
+        return in_name[0]
+    if len(in_name) > 1:
+        raise GradingError(
+            f"{path}: cannot tell which exercise this is: its file name names {len(in_name)} "
+            f"exercises ({', '.join(in_name)}) and its metadata none. Keep one exercise name in "
+            "the file name (e.g. alice-02_biases.ipynb)."
+        )
+    what = f"names an unknown exercise {meta!r}" if meta else "names no exercise"
     raise GradingError(
-        f"{path}: cannot tell which exercise this is: its metadata has no known "
-        f"'nnscratch.exercise' and its file name contains none of {', '.join(known)}. Grade a "
-        "notebook made from exercises/, or rename the file to contain the exercise name (e.g. "
-        "alice_02_biases.ipynb)."
+        f"{path}: cannot tell which exercise this is: its metadata {what}, and its file name "
+        f"contains none of {', '.join(known)}. Grade a notebook made from exercises/, or rename "
+        "the file to contain the exercise name (e.g. alice-02_biases.ipynb)."
     )
 
 

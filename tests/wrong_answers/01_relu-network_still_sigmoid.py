@@ -1,7 +1,7 @@
 # The subclass only overrides deltas: the forward pass still applies the sigmoid.
 # exercise: 01_relu
 # fails: relu_network, relu_training
-# message: still applies sigmoid
+# message: which uses the sigmoid
 # %% replace relu-network
 class ReLUNetwork(Network):
     def deltas(self, activations, zs, Y):

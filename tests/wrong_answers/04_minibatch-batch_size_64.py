@@ -1,7 +1,7 @@
 # A default batch size that is not below 64.
 # exercise: 04_minibatch
 # fails: minibatches
-# message: choose a size between 2 and 63
+# message: any size from 2 to 63
 # %% replace minibatches
 def minibatches(n, batch_size=128, rng=None):
     rng = np.random.default_rng(0) if rng is None else rng

@@ -3,6 +3,7 @@
 # fails: forward_loops, backward_loops, loops_training
 # passes: init_params
 # message: not run
+# problem: did not finish within 5 s
 # cell-timeout: 5
 # %% insert-after check-init-params
 while True:

@@ -3,6 +3,7 @@
 # fails: minibatches, train_epoch, minibatch_training
 # passes: batch_gradients
 # message: kernel died
+# problem: kernel died
 # %% insert-after check-batch-gradients
 import os
 

@@ -1,6 +1,8 @@
 """Checks of exercise 1, ReLU (``exercises/01_relu.ipynb``).
 
-The function, its derivative, a network with ReLU hidden layers, and its training.
+The function, its derivative, a network with ReLU hidden layers, and its training. The learner
+writes ``relu`` and ``relu_prime`` with NumPy, and ``ReLUNetwork.forward`` and ``.deltas`` without
+calling the course network's (``Network.forward``, ``Network.deltas``): while they run, those raise.
 """
 
 from __future__ import annotations
@@ -11,10 +13,43 @@ from typing import Any
 import numpy as np
 
 from nnscratch.activations import sigmoid, sigmoid_prime, softmax
-from nnscratch.grade.fixtures import toy_batch, trained_accuracy
-from nnscratch.grade.harness import CheckFailed, array, call, check, finite, pair, shape
-from nnscratch.grade.settings import GRAD_TOL, MIN_ACCURACY
+from nnscratch.grade.fixtures import (
+    at_least,
+    library_relus,
+    network_methods,
+    toy_batch,
+    trained_accuracy,
+    validation,
+)
+from nnscratch.grade.harness import (
+    CheckFailed,
+    array,
+    call,
+    check,
+    finite,
+    forbidden,
+    own,
+    pair,
+    shape,
+    shares_memory,
+    unchanged,
+)
+from nnscratch.grade.settings import GRAD_TOL
 from nnscratch.network import Network
+
+#: While ReLUNetwork's methods run, the course network's own may not (they are the answer's model).
+NOT_THE_COURSE_NETWORK = (
+    "write the method yourself, with relu and relu_prime, instead of running the course network's "
+    "(it is the sigmoid network this exercise replaces)."
+)
+
+
+def _numpy_only(what: str):
+    return forbidden(what, library_relus(), "write it yourself with NumPy, as the exercise asks.")
+
+
+def _own_methods():
+    return forbidden("ReLUNetwork", network_methods("forward", "deltas"), NOT_THE_COURSE_NETWORK)
 
 
 def _relu_inputs() -> list[np.ndarray]:
@@ -30,15 +65,12 @@ def _relu_inputs() -> list[np.ndarray]:
 @check
 def check_relu(relu: Callable) -> None:
     """``relu(z)`` is max(0, z) elementwise, keeps shape and dtype and leaves ``z`` unchanged."""
+    own(relu, "relu", "write ReLU yourself with NumPy.")
     for z in _relu_inputs():
-        before = z.copy()
         what = f"relu(z) for z of shape {z.shape} and dtype {z.dtype}"
-        out = array(call(relu, what, z), what)
-        if not np.array_equal(z, before):
-            raise CheckFailed(
-                f"{what} changed z in place: return a new array and leave the input as it was (the "
-                "network keeps z for the backward pass)."
-            )
+        with _numpy_only("relu"), unchanged(what, "The network keeps z for backpropagation.", z=z):
+            out = array(call(relu, what, z), what)
+        shares_memory(out, z, what)
         shape(out, z.shape, what, "ReLU works elementwise: the output has the shape of z.")
         true = np.where(z > 0, z, 0)
         wrong = ~np.isclose(out, true, rtol=1e-6, atol=0)
@@ -60,10 +92,14 @@ def check_relu(relu: Callable) -> None:
 @check
 def check_relu_prime(relu_prime: Callable) -> None:
     """``relu_prime(z)`` is 0 for z < 0, 1 for z > 0 (in [0, 1] at 0), as central differences."""
+    own(relu_prime, "relu_prime", "write the derivative yourself with NumPy.")
     worst = 0.0
     for z in _relu_inputs():
         what = f"relu_prime(z) for z of shape {z.shape} and dtype {z.dtype}"
-        out = array(call(relu_prime, what, z.copy()), what)
+        hint = "Backpropagation still needs z (and relu(z)) afterwards."
+        with _numpy_only("relu_prime"), unchanged(what, hint, z=z):
+            out = array(call(relu_prime, what, z), what)
+        shares_memory(out, z, what)
         shape(out, z.shape, what, "The derivative is taken elementwise: one value per entry of z.")
         finite(out, what)
         neg, pos = z < 0, z > 0
@@ -95,7 +131,10 @@ def check_relu_prime(relu_prime: Callable) -> None:
         zf = z.astype(np.float64)
         numeric = (np.maximum(zf + 1e-6, 0) - np.maximum(zf - 1e-6, 0)) / 2e-6
         worst = max(worst, float(np.max(np.abs(out[far] - numeric[far]), initial=0.0)))
-    return f"0 for z < 0, 1 for z > 0; agrees with central differences (max error {worst:.1e})"
+    return (
+        f"0 for z < 0, 1 for z > 0, z unchanged; agrees with central differences (max error "
+        f"{worst:.1e})"
+    )
 
 
 def _hidden_layer_problem(net: Network, activations: list, zs: list) -> str | None:
@@ -108,110 +147,133 @@ def _hidden_layer_problem(net: Network, activations: list, zs: list) -> str | No
         if l == L:
             if not np.allclose(a, softmax(z), **tol):
                 return (
-                    "the output layer should still apply softmax to z_L (probabilities that sum to "
-                    "1 per row)."
+                    f"the output layer should still apply softmax to Z{L}, row by row "
+                    "(probabilities that sum to 1 per row)."
                 )
             continue
         if not np.allclose(a, np.maximum(z, 0), **tol):
             if np.allclose(a, sigmoid(z), **tol):
-                return (
-                    f"hidden layer {l} still applies sigmoid: use relu(z) for every hidden layer."
-                )
+                return f"hidden layer {l} still applies sigmoid: use relu for every hidden layer."
             largest = np.max(np.abs(a - np.maximum(z, 0)))
             return (
-                f"hidden layer {l} does not compute relu(z_{l}) (largest difference {largest:.3g})."
+                f"hidden layer {l} does not compute A{l} = relu(Z{l}) (largest difference "
+                f"{largest:.3g})."
             )
     return None
 
 
 @check
 def check_relu_network(ReLUNetwork: type) -> None:
-    """``ReLUNetwork``: a Network with ReLU hidden layers, relu' in backpropagation."""
+    """``ReLUNetwork``: a Network whose own forward and deltas use ReLU in the hidden layers."""
     if not (isinstance(ReLUNetwork, type) and issubclass(ReLUNetwork, Network)):
         raise CheckFailed(
             "ReLUNetwork should be a class derived from nnscratch's Network (`class "
             f"ReLUNetwork(Network): ...`), got {ReLUNetwork!r:.60}."
         )
-    sizes = (6, 5, 4, 3)
+    for method in ("forward", "deltas"):
+        if getattr(ReLUNetwork, method) is getattr(Network, method):
+            raise CheckFailed(
+                f"ReLUNetwork does not define {method}: it inherits the course network's, which "
+                f"uses the sigmoid. Write ReLUNetwork.{method}."
+            )
+    worst = max(_relu_network_at(ReLUNetwork, sizes) for sizes in ((6, 5, 4, 3), (6, 5, 5, 4, 3)))
+    return (
+        "its own forward and deltas, for 3 and 4 layers: hidden layers apply ReLU, output softmax; "
+        f"inputs unchanged; gradients match central differences (max relative error {worst:.1e})"
+    )
+
+
+def _relu_network_at(ReLUNetwork: type, sizes: tuple[int, ...]) -> float:
+    """Check a ReLUNetwork of ``sizes``; return its largest gradient error."""
+    L, n_out = len(sizes) - 1, sizes[-1]
     what = f"ReLUNetwork({sizes}, seed=3, init='he', dtype=np.float64)"
     net = call(ReLUNetwork, what, sizes, seed=3, init="he", dtype=np.float64)
-    X, Y = toy_batch(6, 3, 5, seed=4)
+    X, Y = toy_batch(sizes[0], n_out, 5, seed=4)
     X = X * 2 - 1  # inputs of both signs, so that some pre-activations are negative
-    result = pair(
-        call(net.forward, "net.forward(X) with X of shape (5, 6)", X),
-        "net.forward(X)",
-        "(activations, zs)",
-    )
-    activations, zs = result
-    if len(activations) != 4 or len(zs) != 3:
+    params = net.params
+    what = f"net.forward(X) with X of shape (5, {sizes[0]}), sizes {sizes}"
+    with _own_methods(), unchanged(what, X=X, params=params):
+        result = call(net.forward, what, X)
+    activations, zs = pair(result, what, "(activations, zs)")
+    if len(activations) != L + 1 or len(zs) != L:
         raise CheckFailed(
-            "net.forward(X) should return 4 activations [X, a1, a2, a3] and 3 pre-activations [z1, "
-            f"z2, z3] for sizes {sizes}; got {len(activations)} and {len(zs)}."
+            f"{what} should return {L + 1} activations [X, A1, ..., A{L}] and {L} weighted sums "
+            f"[Z1, ..., Z{L}]; got {len(activations)} and {len(zs)}. Loop over the network's "
+            "self.num_layers layers."
         )
     for l, n in enumerate(sizes[1:], start=1):
-        shape(array(zs[l - 1], f"zs[{l - 1}]"), (5, n), f"net.forward(X): z{l} (zs[{l - 1}])")
-        shape(
-            array(activations[l], f"activations[{l}]"),
-            (5, n),
-            f"net.forward(X): a{l} (activations[{l}])",
-        )
-        expected_z = np.asarray(activations[l - 1]) @ net.params[f"W{l}"].T
+        shape(array(zs[l - 1], f"zs[{l - 1}]"), (5, n), f"{what}: Z{l} (zs[{l - 1}])")
+        shape(array(activations[l], f"activations[{l}]"), (5, n), f"{what}: A{l}")
+        expected_z = np.asarray(activations[l - 1]) @ params[f"W{l}"].T
         if not np.allclose(zs[l - 1], expected_z, rtol=1e-9, atol=1e-12):
             raise CheckFailed(
-                f"net.forward(X): z{l} should be a{l - 1} @ W{l}.T, as in the course network; only "
-                "the activation of the hidden layers changes."
+                f"{what}: Z{l} (zs[{l - 1}]) is not the weighted sum of layer {l}, "
+                f"Z_l = A_(l-1) W_l^T, with the network's weights W{l}; only the activation of the "
+                "hidden layers changes."
             )
     problem = _hidden_layer_problem(net, activations, zs)
     if problem:
-        raise CheckFailed(f"net.forward(X): {problem}")
-    one = pair(
-        call(net.forward, "net.forward(x) for one sample x of shape (6,)", X[0]),
-        "net.forward(x)",
-        "(activations, zs)",
-    )
-    if np.asarray(one[0][-1]).shape != (3,):
+        raise CheckFailed(f"{what}: {problem}")
+    one_what = f"net.forward(x) for one image x of shape ({sizes[0]},)"
+    with _own_methods():
+        one = pair(call(net.forward, one_what, X[0]), one_what, "(activations, zs)")
+    if np.asarray(one[0][-1]).shape != (n_out,):
         raise CheckFailed(
-            "net.forward(x) for one sample x of shape (6,) should give an output of shape (3,): "
-            "per-sample training (Network.train with batch_size=1) passes single vectors."
+            f"{one_what} should give an output of shape ({n_out},): per-sample training "
+            "(Network.train with batch_size=1) passes single images, vectors."
+        )
+    what = f"net.deltas(activations, zs, Y) for a batch of 5, sizes {sizes}"
+    with _own_methods(), unchanged(what, activations=activations, zs=zs, Y=Y, params=params):
+        deltas = call(net.deltas, what, activations, zs, Y)
+    if not isinstance(deltas, (list, tuple)) or len(deltas) != L:
+        raise CheckFailed(f"{what} should return a list of {L} errors [Delta1, ..., Delta{L}].")
+    for l, D in enumerate(deltas, start=1):
+        shape(
+            array(D, f"{what}: Delta{l}"),
+            (5, sizes[l]),
+            f"{what}: Delta{l} (deltas[{l - 1}])",
+            "Return [Delta1, ..., DeltaL] from the first layer to the last, each shaped like its "
+            "Z_l.",
         )
     from nnscratch.gradcheck import check_network_gradients
 
-    errors = call(check_network_gradients, "check_network_gradients(net, X, Y)", net, X, Y)
+    with _own_methods():
+        errors = call(check_network_gradients, "check_network_gradients(net, X, Y)", net, X, Y)
     worst_key = max(errors, key=errors.get)
     if errors[worst_key] > GRAD_TOL:
         hint = ""
-        deltas = call(net.deltas, "net.deltas(activations, zs, Y)", activations, zs, Y)
+        with _own_methods():
+            deltas = call(net.deltas, "net.deltas(activations, zs, Y)", activations, zs, Y)
         d1 = np.asarray(deltas[0])
         with_sigmoid = (np.asarray(deltas[1]) @ net.params["W2"]) * sigmoid_prime(zs[0])
         if d1.shape == with_sigmoid.shape and np.allclose(d1, with_sigmoid, rtol=1e-9, atol=1e-12):
             hint = (
-                " Your deltas still multiply by sigmoid_prime(z): in backpropagation, a hidden "
-                "layer's error is multiplied by the derivative of *its* activation, relu_prime(z)."
+                " Your deltas still multiply by sigmoid_prime(Z1): in backpropagation, a hidden "
+                "layer's errors are multiplied by the derivative of *its* activation, relu'(Z_l)."
             )
         raise CheckFailed(
-            "backpropagation through ReLUNetwork disagrees with central differences: relative "
-            f"error of d{worst_key} is {errors[worst_key]:.2e} (a correct gradient gives below "
-            f"{GRAD_TOL:.0e}).{hint}"
+            f"backpropagation through ReLUNetwork{sizes} disagrees with central differences: "
+            f"relative error of d{worst_key} is {errors[worst_key]:.2e} (a correct gradient gives "
+            f"below {GRAD_TOL:.0e}).{hint}"
         )
-    return (
-        "hidden layers apply ReLU, output softmax; gradients match central differences (max "
-        f"relative error {max(errors.values()):.1e})"
-    )
+    return max(errors.values())
 
 
 @check
-def check_relu_training(net: Any, val: Any) -> None:
-    """The trained ReLU network uses ReLU and reaches the expected validation accuracy."""
+def check_relu_training(net: Any) -> None:
+    """The trained ReLU network uses ReLU and reaches the expected accuracy on the grade's
+    validation images."""
     if not isinstance(net, Network):
         raise CheckFailed(f"net should be the trained ReLUNetwork, got {type(net).__name__}.")
-    activations, zs = pair(
-        call(net.forward, "net.forward(val.x[:100])", val.x[:100]),
-        "net.forward",
-        "(activations, zs)",
-    )
+    sample = validation().x[:100]
+    with _own_methods():
+        activations, zs = pair(
+            call(net.forward, "net.forward on 100 validation images", sample),
+            "net.forward",
+            "(activations, zs)",
+        )
     problem = _hidden_layer_problem(net, activations, zs)
     if problem:
         raise CheckFailed(f"the trained network is not a ReLU network: {problem}")
-    acc = trained_accuracy(net, val, MIN_ACCURACY["relu"], "net")
-    minimum = MIN_ACCURACY["relu"]
-    return f"the ReLU network reaches validation accuracy {acc:.4f} (at least {minimum:.2f})"
+    acc = trained_accuracy(net, "relu", "net")
+    return f"the ReLU network reaches validation accuracy {acc:.4f} ({at_least('relu')})"

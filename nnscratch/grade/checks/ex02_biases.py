@@ -1,6 +1,8 @@
 """Checks of exercise 2, biases (``exercises/02_biases.ipynb``).
 
-Their initialisation, the forward and backward pass with biases, and the training.
+Their initialisation, the forward and backward pass with biases, and the training. The learner
+writes ``init_biases``, ``forward`` and the bias gradients of ``backward`` in NumPy: while they run,
+the course network (its constructor, ``forward``, ``deltas``, ``backward``) raises.
 """
 
 from __future__ import annotations
@@ -11,13 +13,40 @@ from typing import Any
 import numpy as np
 
 from nnscratch.gradcheck import numerical_gradient, rel_error
-from nnscratch.grade.fixtures import gradient_hint, network, toy_batch, trained_accuracy
-from nnscratch.grade.harness import CheckFailed, array, call, check, finite, keyed, pair, shape
-from nnscratch.grade.settings import GRAD_TOL, MIN_ACCURACY
+from nnscratch.grade.fixtures import (
+    at_least,
+    gradient_hint,
+    network,
+    network_methods,
+    toy_batch,
+    trained_accuracy,
+)
+from nnscratch.grade.harness import (
+    CheckFailed,
+    array,
+    call,
+    check,
+    finite,
+    forbidden,
+    keyed,
+    pair,
+    shape,
+    unchanged,
+)
+from nnscratch.grade.settings import GRAD_TOL
 from nnscratch.losses import cross_entropy
 from nnscratch.network import Network
 
 BIAS_SIZES = (12, 7, 5, 4)
+
+
+def _yours(what: str):
+    return forbidden(
+        what,
+        network_methods("__init__", "forward", "deltas", "backward"),
+        "write it yourself with NumPy, as the exercise asks, instead of running the course "
+        "network.",
+    )
 
 
 @check
@@ -26,7 +55,8 @@ def check_init_biases(init_biases: Callable) -> None:
     for sizes in ((784, 128, 64, 10), BIAS_SIZES):
         what = f"init_biases({sizes})"
         keys = [f"b{l}" for l in range(1, len(sizes))]
-        biases = keyed(call(init_biases, what, sizes), what, keys)
+        with _yours(what):
+            biases = keyed(call(init_biases, what, sizes), what, keys)
         for l, key in enumerate(keys, start=1):
             b = array(biases[key], f"{what}['{key}']")
             if b.shape != (sizes[l],):
@@ -51,66 +81,73 @@ def check_init_biases(init_biases: Callable) -> None:
 
 @check
 def check_forward_biases(forward: Callable) -> None:
-    """``forward(params, X)`` adds each layer's bias to its pre-activation."""
+    """``forward(params, X)`` adds each layer's bias to every row of its weighted sums."""
     ref = network(BIAS_SIZES, seed=5, biases=True)
     X, _ = toy_batch(BIAS_SIZES[0], BIAS_SIZES[-1], 6, seed=6)
+    true_a, true_z = ref.forward(X)
     params = {k: v.copy() for k, v in ref.params.items()}
     what = "forward(params, X) with X of shape (6, 12), sizes (12, 7, 5, 4)"
-    activations, zs = pair(call(forward, what, params, X), what, "(activations, zs)")
-    true_a, true_z = ref.forward(X)
+    with _yours(what), unchanged(what, params=params, X=X):
+        result = call(forward, what, params, X)
+    activations, zs = pair(result, what, "(activations, zs)")
     if len(activations) != 4 or len(zs) != 3:
         raise CheckFailed(
-            f"{what} should return activations [X, a1, a2, a3] and zs [z1, z2, z3]; got "
+            f"{what} should return activations [X, A1, A2, A3] and zs [Z1, Z2, Z3]; got "
             f"{len(activations)} activations and {len(zs)} zs."
         )
     for l in range(1, 4):
-        z = array(zs[l - 1], f"z{l}")
+        z = array(zs[l - 1], f"Z{l}")
         shape(
             z,
             true_z[l - 1].shape,
-            f"{what}: z{l}",
-            f"Z{l} = A{l - 1} @ W{l}.T + b{l} has one row per sample and one column per neuron.",
+            f"{what}: Z{l}",
+            f"Z{l} has one row per image and one column per neuron of layer {l}.",
         )
         if not np.allclose(z, true_z[l - 1], rtol=1e-9, atol=1e-12):
             without = np.asarray(true_a[l - 1]) @ params[f"W{l}"].T
             if np.allclose(z, without, rtol=1e-9, atol=1e-12):
                 raise CheckFailed(
-                    f"{what}: z{l} ignores the bias b{l}. Each layer adds its bias to the weighted "
-                    f"sum: z{l} = a{l - 1} @ W{l}.T + b{l}."
+                    f"{what}: Z{l} ignores the bias b{l}: each layer adds its bias vector to every "
+                    "row of its weighted sums (Z_l = A_(l-1) W_l^T + 1 b_l^T in the statement)."
                 )
             raise CheckFailed(
-                f"{what}: z{l} is wrong (relative error {rel_error(z, true_z[l - 1]):.2e} against "
+                f"{what}: Z{l} is wrong (relative error {rel_error(z, true_z[l - 1]):.2e} against "
                 "the course network with the same weights and biases)."
             )
-        a = array(activations[l], f"a{l}")
-        shape(a, true_a[l].shape, f"{what}: a{l}")
+        a = array(activations[l], f"A{l}")
+        shape(a, true_a[l].shape, f"{what}: A{l}")
         if not np.allclose(a, true_a[l], rtol=1e-9, atol=1e-12):
             act = "softmax" if l == 3 else "sigmoid"
             raise CheckFailed(
-                f"{what}: a{l} should be {act}(z{l}) (relative error "
+                f"{what}: A{l} should be {act}(Z{l}) (relative error "
                 f"{rel_error(a, true_a[l]):.2e})."
             )
-    if any(not np.array_equal(params[k], ref.params[k]) for k in params):
-        raise CheckFailed(
-            f"{what} changed params: the forward pass only reads the weights and biases."
-        )
-    return (
-        "z_l = a_(l-1) @ W_l.T + b_l for each layer, shapes (B, n_l), outputs as the course network"
-    )
+    return "Z_l = A_(l-1) W_l^T + b_l on every row, shapes (B, n_l); params and X unchanged"
 
 
 @check
 def check_backward_biases(backward: Callable) -> None:
-    """``backward(params, activations, zs, Y)`` returns dW and db, matching central differences."""
+    """``backward(params, activations, zs, Y)`` returns dW and db, matching central differences,
+    and leaves its inputs alone."""
     ref = network(BIAS_SIZES, seed=7, biases=True)
     batch = 6
     X, Y = toy_batch(BIAS_SIZES[0], BIAS_SIZES[-1], batch, seed=8)
     activations, zs = ref.forward(X)
     params = {k: v.copy() for k, v in ref.params.items()}
     what = "backward(params, activations, zs, Y) for a batch of 6, sizes (12, 7, 5, 4)"
-    grads = call(
-        backward, what, params, [a.copy() for a in activations], [z.copy() for z in zs], Y.copy()
-    )
+    activations, zs = [a.copy() for a in activations], [z.copy() for z in zs]
+    with (
+        _yours(what),
+        unchanged(
+            what,
+            "Training updates the parameters after backward, from the gradients it returns.",
+            params=params,
+            activations=activations,
+            zs=zs,
+            Y=Y,
+        ),
+    ):
+        grads = call(backward, what, params, activations, zs, Y)
     keys = [f"W{l}" for l in range(1, 4)] + [f"b{l}" for l in range(1, 4)]
     if (
         isinstance(grads, dict)
@@ -129,7 +166,7 @@ def check_backward_biases(backward: Callable) -> None:
             hint = ""
             if key.startswith("b") and g.shape == (batch, params[key].size):
                 hint = (
-                    " It has one row per sample: the gradient of the *mean* loss has the shape of "
+                    " It has one row per image: the gradient of the *mean* loss has the shape of "
                     f"{key}; reduce over the batch."
                 )
             raise CheckFailed(
@@ -155,15 +192,22 @@ def check_backward_biases(backward: Callable) -> None:
             )
     return (
         "dW and db have their parameters' shapes and match central differences (max relative error "
-        f"{worst:.1e})"
+        f"{worst:.1e}); inputs unchanged"
     )
 
 
 @check
-def check_biases_training(net: Any, val: Any) -> None:
-    """The trained network has biases that training changed, and reaches the expected accuracy."""
+def check_biases_training(net: Any) -> None:
+    """The network trained with the learner's forward and backward has biases that training
+    changed, and reaches the expected accuracy on the grade's validation images."""
     if not isinstance(net, Network):
         raise CheckFailed(f"net should be the trained network, got {type(net).__name__}.")
+    cls = type(net)
+    if cls.forward is Network.forward or cls.backward is Network.backward:
+        raise CheckFailed(
+            f"net is a {cls.__name__} that runs the course network's forward or backward: train "
+            "the BiasNetwork, which runs your forward and backward."
+        )
     for l in range(1, net.num_layers + 1):
         if f"b{l}" not in net.params:
             raise CheckFailed(
@@ -178,8 +222,5 @@ def check_biases_training(net: Any, val: Any) -> None:
                 "the biases were never updated. Does backward return their gradients 'b1', 'b2', "
                 "'b3'?"
             )
-    acc = trained_accuracy(net, val, MIN_ACCURACY["biases"], "net")
-    return (
-        f"the biases were trained; validation accuracy {acc:.4f} (at least "
-        f"{MIN_ACCURACY['biases']:.2f})"
-    )
+    acc = trained_accuracy(net, "biases", "net")
+    return f"the biases were trained; validation accuracy {acc:.4f} ({at_least('biases')})"

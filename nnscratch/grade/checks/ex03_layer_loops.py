@@ -1,6 +1,8 @@
 """Checks of exercise 3, layer loops (``exercises/03_layer_loops.ipynb``).
 
-Any number of layers: initialised, run forward, backpropagated and trained.
+Any number of layers: initialised, run forward, backpropagated and trained. The learner writes
+``init_params``, ``forward`` and ``backward`` as loops in NumPy: while they run, the course network
+(its constructor, ``forward``, ``deltas``, ``backward``) raises.
 """
 
 from __future__ import annotations
@@ -14,17 +16,38 @@ from nnscratch.gradcheck import numerical_gradient, rel_error
 from nnscratch.grade.fixtures import (
     gradient_hint,
     network,
+    network_methods,
     toy_batch,
     trained_accuracy,
     weight_keys,
 )
-from nnscratch.grade.harness import CheckFailed, array, call, check, finite, keyed, pair, shape
-from nnscratch.grade.settings import GRAD_TOL, MIN_ACCURACY
+from nnscratch.grade.harness import (
+    CheckFailed,
+    array,
+    call,
+    check,
+    finite,
+    forbidden,
+    keyed,
+    pair,
+    shape,
+    unchanged,
+)
+from nnscratch.grade.settings import GRAD_TOL, current
 from nnscratch.losses import cross_entropy
+from nnscratch.network import Network
 
 LOOP_SIZES = ((784, 10), (784, 128, 64, 10), (784, 256, 128, 64, 32, 10))
 # same depths, small enough for full gradient checks
 SMALL_LOOP_SIZES = ((9, 4), (9, 6, 5, 4), (9, 8, 7, 6, 5, 4))
+
+
+def _yours(what: str):
+    return forbidden(
+        what,
+        network_methods("__init__", "forward", "deltas", "backward"),
+        "write it yourself as a loop over the layers, instead of running the course network.",
+    )
 
 
 @check
@@ -33,8 +56,10 @@ def check_init_params(init_params: Callable) -> None:
     for sizes in LOOP_SIZES:
         what = f"init_params({list(sizes)}, seed=0)"
         keys = weight_keys(sizes)
+        with _yours(what):
+            result = call(init_params, what, list(sizes), seed=0)
         params = keyed(
-            call(init_params, what, list(sizes), seed=0),
+            result,
             what,
             keys,
             f"A network with sizes {list(sizes)} has {len(keys)} weight matrices: loop over the "
@@ -73,9 +98,10 @@ def check_init_params(init_params: Callable) -> None:
                     f"{what}['{key}'] has mean {W.mean():.3g}: draw weights centred on 0."
                 )
     sizes = list(LOOP_SIZES[1])
-    first = call(init_params, f"init_params({sizes}, seed=0)", sizes, seed=0)
-    again = call(init_params, f"init_params({sizes}, seed=0)", sizes, seed=0)
-    other = call(init_params, f"init_params({sizes}, seed=1)", sizes, seed=1)
+    with _yours("init_params"):
+        first = call(init_params, f"init_params({sizes}, seed=0)", sizes, seed=0)
+        again = call(init_params, f"init_params({sizes}, seed=0)", sizes, seed=0)
+        other = call(init_params, f"init_params({sizes}, seed=1)", sizes, seed=1)
     if any(not np.array_equal(first[k], again[k]) for k in first):
         raise CheckFailed(
             "init_params(sizes, seed=0) gave different weights on two calls: draw them from a "
@@ -100,33 +126,35 @@ def check_forward_loops(forward: Callable) -> None:
         X, _ = toy_batch(sizes[0], sizes[-1], 5, seed=12)
         L = len(sizes) - 1
         what = f"forward(params, X) for sizes {list(sizes)}, X of shape (5, {sizes[0]})"
-        activations, zs = pair(
-            call(forward, what, {k: v.copy() for k, v in ref.params.items()}, X),
-            what,
-            "(activations, zs)",
-        )
-        if len(activations) != L + 1 or len(zs) != L:
-            raise CheckFailed(
-                f"{what} should return {L + 1} activations [X, a1, ..., a{L}] and {L} "
-                f"pre-activations, got {len(activations)} and {len(zs)}. Loop over all {L} layers "
-                "(range(1, len(sizes)))."
-            )
+        params = {k: v.copy() for k, v in ref.params.items()}
         true_a, true_z = ref.forward(X)
+        with _yours(what), unchanged(what, params=params, X=X):
+            result = call(forward, what, params, X)
+        activations, zs = pair(result, what, "(activations, zs)")
+        if len(activations) != L + 1 or len(zs) != L:
+            a_list = "[X, A1]" if L == 1 else f"[X, A1, ..., A{L}]"
+            z_list = "[Z1]" if L == 1 else f"[Z1, ..., Z{L}]"
+            raise CheckFailed(
+                f"{what} should return {L + 1} activations {a_list} and {L} weighted sums "
+                f"{z_list}, got {len(activations)} and {len(zs)}. Loop over all the layers: "
+                "there are len(params) of them."
+            )
         for l in range(1, L + 1):
             for name, mine, true in (
-                (f"z{l}", zs[l - 1], true_z[l - 1]),
-                (f"a{l}", activations[l], true_a[l]),
+                (f"Z{l}", zs[l - 1], true_z[l - 1]),
+                (f"A{l}", activations[l], true_a[l]),
             ):
                 mine = array(mine, f"{what}: {name}")
                 shape(mine, true.shape, f"{what}: {name}")
                 if not np.allclose(mine, true, rtol=1e-9, atol=1e-12):
-                    act = "softmax (the last layer)" if l == L else "sigmoid (a hidden layer)"
+                    act = "softmax" if l == L else "sigmoid"
+                    kind = "the last layer" if l == L else "a hidden layer"
                     raise CheckFailed(
                         f"{what}: {name} differs from the course network (relative error "
-                        f"{rel_error(mine, true):.2e}). Layer {l} should compute z{l} = a{l - 1} @ "
-                        f"W{l}.T and a{l} = {act}."
+                        f"{rel_error(mine, true):.2e}). Layer {l}, {kind}, computes the weighted "
+                        f"sums Z{l} = A{l - 1} W{l}^T, then A{l} = {act}(Z{l})."
                     )
-    return "forward agrees with the course network for 1, 3 and 5 layers"
+    return "agrees with the course network for 1, 3 and 5 layers; params and X unchanged"
 
 
 @check
@@ -141,15 +169,22 @@ def check_backward_loops(backward: Callable) -> None:
             activations, zs = ref.forward(X)
             keys = weight_keys(dims)
             what = f"backward(params, activations, zs, Y) for sizes {list(dims)}"
-            grads = keyed(
-                call(
-                    backward,
+            params = {k: v.copy() for k, v in ref.params.items()}
+            activations, zs = [a.copy() for a in activations], [z.copy() for z in zs]
+            with (
+                _yours(what),
+                unchanged(
                     what,
-                    {k: v.copy() for k, v in ref.params.items()},
-                    [a.copy() for a in activations],
-                    [z.copy() for z in zs],
-                    Y.copy(),
+                    "Training updates the parameters after backward, from its gradients.",
+                    params=params,
+                    activations=activations,
+                    zs=zs,
+                    Y=Y,
                 ),
+            ):
+                result = call(backward, what, params, activations, zs, Y)
+            grads = keyed(
+                result,
                 what,
                 keys,
                 f"Return one gradient per weight matrix, for all {len(keys)} layers.",
@@ -189,13 +224,14 @@ def check_backward_loops(backward: Callable) -> None:
                     )
     return (
         "gradients of every layer match central differences for 1, 3 and 5 layers (max relative "
-        f"error {worst:.1e})"
+        f"error {worst:.1e}); inputs unchanged"
     )
 
 
 @check
-def check_loops_training(nets: Any, val: Any) -> None:
-    """Each of the three networks trained with the loop version reaches its expected accuracy."""
+def check_loops_training(nets: Any) -> None:
+    """Each of the three networks, trained with the learner's loops, reaches its expected accuracy
+    on the grade's validation images."""
     if not isinstance(nets, dict):
         raise CheckFailed(
             "nets should be a dict from sizes (a tuple) to the trained network, got "
@@ -211,6 +247,18 @@ def check_loops_training(nets: Any, val: Any) -> None:
             )
         if tuple(getattr(net, "sizes", ())) != sizes:
             raise CheckFailed(f"nets[{sizes}] has sizes {getattr(net, 'sizes', None)}.")
+        cls = type(net)
+        if isinstance(net, Network) and (
+            cls.forward is Network.forward or cls.backward is Network.backward
+        ):
+            raise CheckFailed(
+                f"nets[{sizes}] is a {cls.__name__} that runs the course network's forward or "
+                "backward: train the LoopNetwork, which runs your loops."
+            )
         key = {2: "loops_softmax", 4: "loops", 6: "loops_deep"}[len(sizes)]
-        accs.append(trained_accuracy(net, val, MIN_ACCURACY[key], f"nets[{sizes}]"))
-    return "validation accuracy " + ", ".join(f"{a:.4f}" for a in accs) + " for 1, 3 and 5 layers"
+        accs.append(trained_accuracy(net, key, f"nets[{sizes}]"))
+    return (
+        "validation accuracy "
+        + ", ".join(f"{a:.4f}" for a in accs)
+        + f" for 1, 3 and 5 layers ({current().mode} grade)"
+    )

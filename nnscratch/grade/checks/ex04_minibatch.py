@@ -1,6 +1,12 @@
 """Checks of exercise 4, mini-batch gradient descent (``exercises/04_minibatch.ipynb``).
 
-The gradients of a batch, shuffled batches, one epoch of steps, and the training.
+The gradients of a batch, shuffled batches, one epoch of steps, and the training. The learner's
+functions may run ``net.forward`` and ``net.deltas``; while they run, the course's own gradients,
+training and update steps (``Network.backward``, ``.step``, ``.train``, ``nnscratch.fast``'s steps,
+``nnscratch.optim.sgd``) raise.
+
+Notation of the messages, as in the statement: a batch is a matrix with one row per image,
+``Delta_l`` the errors of layer l (one row per image), ``dL/dW_l = Delta_l^T A_(l-1) / B``.
 """
 
 from __future__ import annotations
@@ -11,55 +17,74 @@ from typing import Any
 
 import numpy as np
 
+from nnscratch.data import Split
 from nnscratch.gradcheck import rel_error
 from nnscratch.grade.fixtures import (
-    CountingNetwork,
-    NoBackward,
+    Recorder,
+    at_least,
+    fast_steps,
     gradient_hint,
     gradient_ratio,
     network,
+    network_methods,
     toy_batch,
     toy_split,
     trained_accuracy,
     weight_keys,
 )
-from nnscratch.grade.harness import CheckFailed, array, call, check, finite, keyed, shape
-from nnscratch.grade.settings import MIN_ACCURACY
+from nnscratch.grade.harness import (
+    CheckFailed,
+    array,
+    call,
+    check,
+    finite,
+    forbidden,
+    keyed,
+    shape,
+    unchanged,
+)
+
+SIZES = (6, 5, 4, 3)
+
+
+def _yours(what: str):
+    return forbidden(
+        what,
+        network_methods("backward", "step", "train") + fast_steps(),
+        "write it yourself from net.forward and net.deltas (that is the point of the exercise).",
+    )
 
 
 @check
 def check_batch_gradients(batch_gradients: Callable) -> None:
-    """``batch_gradients(net, X, Y)`` is the mean over the batch of the per-sample gradients."""
-    sizes, batch = (6, 5, 4, 3), 8
-    net = network(sizes, seed=21, cls=NoBackward)
-    ref = network(sizes, seed=21)
-    X, Y = toy_batch(6, 3, batch, seed=22)
-    what = f"batch_gradients(net, X, Y) for a batch of {batch}, sizes {sizes}"
-    keys = weight_keys(sizes)
-    grads = keyed(call(batch_gradients, what, net, X.copy(), Y.copy()), what, keys)
-    per_sample = [ref.backward(*ref.forward(X[i]), Y[i]) for i in range(batch)]
-    for key in keys:
-        g = array(grads[key], f"{what}: d{key}")
-        shape(
-            g,
-            ref.params[key].shape,
-            f"{what}: d{key}",
-            "Each gradient has the shape of its weight matrix: combine the samples with one matrix "
-            "product.",
-        )
-        finite(g, f"{what}: d{key}")
-        mean = np.mean([p[key] for p in per_sample], axis=0)
-        err = rel_error(g, mean)
-        if err > 1e-9:
-            raise CheckFailed(
-                f"{what}: d{key} is not the mean of the {batch} per-sample gradients (relative "
-                f"error {err:.2e}).{gradient_hint(key, np.asarray(g, float), mean, batch)}"
+    """``batch_gradients(net, X, Y)`` is the mean over the batch of the per-image gradients."""
+    keys = weight_keys(SIZES)
+    for batch, seed in ((8, 21), (3, 23)):
+        net, ref = network(SIZES, seed=seed), network(SIZES, seed=seed)
+        X, Y = toy_batch(6, 3, batch, seed=seed + 1)
+        per_image = [ref.backward(*ref.forward(X[i]), Y[i]) for i in range(batch)]
+        what = f"batch_gradients(net, X, Y) for a batch of {batch}, sizes {SIZES}"
+        with _yours(what), unchanged(what, X=X, Y=Y, params=net.params):
+            grads = call(batch_gradients, what, net, X, Y)
+        grads = keyed(grads, what, keys)
+        for key in keys:
+            g = array(grads[key], f"{what}: d{key}")
+            shape(
+                g,
+                ref.params[key].shape,
+                f"{what}: d{key}",
+                "Each gradient has the shape of its weight matrix: combine the images with one "
+                "matrix product, Delta_l^T A_(l-1).",
             )
-    if any(not np.array_equal(net.params[k], ref.params[k]) for k in keys):
-        raise CheckFailed(
-            f"{what} changed net.params: computing the gradients must not update the weights."
-        )
-    return "equal to the mean of the per-sample gradients, for the whole batch at once"
+            finite(g, f"{what}: d{key}")
+            mean = np.mean([p[key] for p in per_image], axis=0)
+            err = rel_error(g, mean)
+            if err > 1e-9:
+                raise CheckFailed(
+                    f"{what}: d{key} is not the mean of the {batch} per-image gradients (relative "
+                    f"error {err:.2e}).{gradient_hint(key, np.asarray(g, float), mean, batch)}"
+                )
+    return "the mean of the per-image gradients, for batches of 8 and 3; inputs unchanged"
 
 
 @check
@@ -72,13 +97,14 @@ def check_minibatches(minibatches: Callable) -> None:
     )
     if default is None or default.default is inspect.Parameter.empty:
         raise CheckFailed(
-            "minibatches should take a parameter batch_size with a default value (below 64, e.g. "
-            "32)."
+            "minibatches should keep its parameter batch_size with its default, 32 (any default "
+            "from 2 to 63 is accepted)."
         )
     if not isinstance(default.default, int) or not 1 < default.default < 64:
         raise CheckFailed(
-            f"the default batch_size of minibatches is {default.default!r}: choose a size between "
-            "2 and 63 (small batches: many updates per epoch, yet vectorised)."
+            f"the default batch_size of minibatches is {default.default!r}: keep the default of "
+            "the statement, 32 (any size from 2 to 63 is accepted: small batches make many "
+            "updates per epoch, yet are vectorised)."
         )
     for n, size in ((100, 32), (64, 16), (5, 32)):
         what = f"minibatches({n}, batch_size={size}, rng=np.random.default_rng(0))"
@@ -124,7 +150,12 @@ def check_minibatches(minibatches: Callable) -> None:
             "two calls of minibatches with the same generator rng gave the same order: draw a new "
             "permutation from rng on every call (one per epoch)."
         )
-    again = np.concatenate(list(minibatches(100, batch_size=32, rng=np.random.default_rng(0))))
+    again = np.concatenate(
+        call(
+            lambda: list(minibatches(100, batch_size=32, rng=np.random.default_rng(0))),
+            "minibatches(100, 32, rng)",
+        )
+    )
     if not np.array_equal(again, first):
         raise CheckFailed(
             "minibatches with a generator seeded 0 gave a different order on two runs: shuffle "
@@ -136,82 +167,151 @@ def check_minibatches(minibatches: Callable) -> None:
     )
 
 
-@check
-def check_train_epoch(train_epoch: Callable) -> None:
-    """``train_epoch(net, train, lr, batch_size, rng)``: a step per batch, by its mean gradient."""
-    sizes = (6, 5, 4, 3)
-    # One batch holding the whole training set: exactly one gradient step, whatever the order.
-    n, lr = 20, 0.5
-    split = toy_split(n, seed=31)
-    net, ref = network(sizes, seed=32), network(sizes, seed=32)
-    grads = ref.backward(*ref.forward(split.x), split.y)
-    what = f"train_epoch(net, train, lr={lr}, batch_size={n}, rng) on {n} samples (one batch)"
-    call(train_epoch, what, net, split, lr=lr, batch_size=n, rng=np.random.default_rng(0))
-    keys = weight_keys(sizes)
+def _rows_of(X: np.ndarray, index: dict[bytes, int], n_in: int) -> list[int] | None:
+    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    if X.ndim != 2 or X.shape[1] != n_in:
+        return None
+    rows = [index.get(row.tobytes()) for row in X]
+    return None if any(r is None for r in rows) else rows
+
+
+def _epoch(train_epoch: Callable, split: Split, lr: float, size: int, rng, seed: int):
+    """Run one epoch on a Recorder; return the network and the batches (rows, params before)."""
+    net = network(SIZES, seed=seed, cls=Recorder)
+    what = f"train_epoch(net, train, lr={lr}, batch_size={size}, rng) on {len(split)} images"
+    with _yours(what), unchanged(what, train=[split.x, split.y, split.labels]):
+        call(train_epoch, what, net, split, lr=lr, batch_size=size, rng=rng)
+    keys = weight_keys(SIZES)
     if set(net.params) != set(keys):
         raise CheckFailed(
             f"after {what}, net.params has keys {sorted(net.params)}; expected {keys}."
         )
-    if all(np.array_equal(net.params[k], ref.params[k]) for k in keys):
-        raise CheckFailed(
-            f"{what} did not change net.params: update the weights in place (net.params[key] -= lr "
-            "* grad) or store the new arrays back in net.params."
-        )
-    for key in keys:
-        step = np.asarray(net.params[key], dtype=np.float64) - ref.params[key]
+    index = {row.tobytes(): i for i, row in enumerate(split.x.astype(np.float64))}
+    batches = []
+    for X, params in net.calls:
+        rows = _rows_of(X, index, SIZES[0])
+        if rows is None:
+            raise CheckFailed(
+                f"{what} ran net.forward on inputs that are not rows of train.x: run each batch "
+                "train.x[rows] through the network."
+            )
+        same = batches and batches[-1][0] == rows
+        if same and all(np.array_equal(batches[-1][1][k], params[k]) for k in keys):
+            continue  # the same batch run forward twice, no step between: count it once
+        batches.append((rows, params))
+    return net, batches, what
+
+
+def _step_problem(net, batches, k, split, lr, size) -> str | None:
+    """What is wrong with the step after batch ``k``, or None."""
+    rows, before = batches[k]
+    after = batches[k + 1][1] if k + 1 < len(batches) else net.params
+    ref = network(SIZES, seed=0)
+    ref.params = {key: v.copy() for key, v in before.items()}
+    grads = ref.backward(*ref.forward(split.x[rows].astype(np.float64)), split.y[rows])
+    m = len(rows)
+    for key in weight_keys(SIZES):
+        step = np.asarray(after[key], dtype=np.float64) - before[key]
         want = -lr * grads[key]
-        err = rel_error(step, want)
-        if err > 1e-9:
-            c = gradient_ratio(step, want)
-            hint = ""
-            if c is not None and abs(c - n) < 1e-6 * n:
-                hint = (
-                    f" The step is {n} times too large: average the gradients over the batch "
-                    "instead of summing them."
-                )
-            elif c is not None and abs(c + 1) < 1e-6:
-                hint = " The step goes up the gradient: subtract lr * gradient."
-            elif c is not None:
-                hint = f" The step is {c:.4g} times lr * (mean gradient)."
-            raise CheckFailed(
-                f"{what}: the change of {key} should be -lr * (mean gradient over the batch) "
-                f"(relative error {err:.2e}).{hint}"
+        if rel_error(step, want) <= 1e-9:
+            continue
+        c = gradient_ratio(step, want)
+        where = f"batch {k + 1} of {len(batches)} ({m} images)"
+        moved = [other for other in weight_keys(SIZES) if np.any(after[other] != before[other])]
+        if np.all(step == 0) and moved:
+            why = f"did not update {key}: a step updates every weight matrix in net.params"
+        elif np.all(step == 0):
+            why = (
+                "did not change the weights before the next batch ran forward: make the step of "
+                "each batch before computing the gradient of the next"
             )
-    # Five steps of batch 4; with a tiny learning rate they add up to five mean-gradient steps.
-    n, size, lr = 20, 4, 1e-4
-    net, ref = network(sizes, seed=33, cls=CountingNetwork), network(sizes, seed=33)
-    split = toy_split(n, seed=34)
-    grads = ref.backward(*ref.forward(split.x), split.y)
-    what = f"train_epoch(net, train, lr={lr}, batch_size={size}, rng) on {n} samples"
-    call(train_epoch, what, net, split, lr=lr, batch_size=size, rng=np.random.default_rng(1))
-    for key in keys:
-        step = np.asarray(net.params[key], dtype=np.float64) - ref.params[key]
-        want = -lr * (n // size) * grads[key]
-        err = rel_error(step, want)
-        if err > 1e-3:
-            c = gradient_ratio(step, want)
-            hint = ""
-            if len(net.batches) == 1:
-                hint = " Only one batch was used: loop over all the batches of the epoch."
-            elif net.batches and sum(net.batches) != n:
-                hint = (
-                    f" The forward passes saw {sum(net.batches)} samples in {len(net.batches)} "
-                    f"batches: each of the {n} samples should be used once per epoch."
-                )
-            elif c is not None and abs(c - size) < 1e-2 * size:
-                hint = (
-                    f" The steps are {size} times too large: average each batch's gradients "
-                    "instead of summing them."
-                )
-            raise CheckFailed(
-                f"{what}: over one epoch the weights should move by about {n // size} steps of -lr "
-                f"* (mean gradient), one per batch (relative error {err:.2e}).{hint}"
+        elif c is not None and abs(c - m) < 1e-6 * m:
+            why = (
+                f"moved {key} by {m} (its number of images) times -lr * (the batch's mean "
+                "gradient): the gradients were summed instead of averaged, or lr was multiplied "
+                "by the batch size. Use the mean gradient of the batch, with lr as it is given"
             )
-    return "one step of -lr * (batch-mean gradient) per batch, every batch of the epoch"
+        elif c is not None and m != size and abs(c - m / size) < 1e-6:
+            why = (
+                f"moved {key} by {m}/{size} times -lr * (its mean gradient): its gradient was "
+                f"weighted by the batch size {size}, but this batch holds {m} images. A batch's "
+                "step uses the mean over its own images"
+            )
+        elif c is not None and abs(c + 1) < 1e-6:
+            why = f"moved {key} up the gradient: subtract lr times the gradient"
+        elif c is not None:
+            why = f"moved {key} by {c:.4g} times -lr * (the batch's mean gradient)"
+        else:
+            why = (
+                f"moved {key} by something other than -lr * (the mean gradient of that batch, at "
+                f"the weights before its step) (relative error {rel_error(step, want):.2e})"
+            )
+        return f"{where} {why}."
+    return None
 
 
 @check
-def check_minibatch_training(net: Any, val: Any) -> None:
-    """The network trained with mini-batches reaches the expected validation accuracy."""
-    acc = trained_accuracy(net, val, MIN_ACCURACY["minibatch"], "net")
-    return f"validation accuracy {acc:.4f} (at least {MIN_ACCURACY['minibatch']:.2f})"
+def check_train_epoch(train_epoch: Callable) -> None:
+    """``train_epoch(net, train, lr, batch_size, rng)``: every image once, in batches drawn from
+    ``rng`` (a new order each epoch), one step of -lr * (the batch's mean gradient) per batch, the
+    last and smaller batch included."""
+    n, size, lr, seed = 22, 4, 0.3, 31
+    split = toy_split(n, seed=seed)
+    net, batches, what = _epoch(train_epoch, split, lr, size, np.random.default_rng(7), seed)
+    seen = [i for rows, _ in batches for i in rows]
+    want = f"{n // size} of {size} and one of {n % size}"
+    if sorted(seen) != list(range(n)):
+        missing, repeated = n - len(set(seen)), len(seen) - len(set(seen))
+        hint = (
+            f" The last, smaller batch ({n % size} images) must make a step too."
+            if missing == n % size
+            else ""
+        )
+        raise CheckFailed(
+            f"{what}: the batches run forward held {len(seen)} images in {len(batches)} batches "
+            f"({missing} never used, {repeated} used twice); each of the {n} images belongs to "
+            f"exactly one batch per epoch ({want}).{hint}"
+        )
+    sizes = sorted((len(rows) for rows, _ in batches), reverse=True)
+    if sizes != [size] * (n // size) + [n % size]:
+        raise CheckFailed(f"{what} made batches of {sizes} images; expected {want}.")
+    if all(np.array_equal(net.params[k], batches[0][1][k]) for k in weight_keys(SIZES)):
+        raise CheckFailed(
+            f"{what} did not change net.params: after each batch, update every weight matrix in "
+            "net.params (in place, or by storing the new array in net.params)."
+        )
+    for k in range(len(batches)):
+        problem = _step_problem(net, batches, k, split, lr, size)
+        if problem:
+            raise CheckFailed(
+                f"{what}: each batch makes one step W_l <- W_l - lr dL/dW_l with the mean gradient "
+                f"of its own images; {problem}"
+            )
+    order = [i for rows, _ in batches for i in rows]
+    rng = np.random.default_rng(7)
+    first = [i for rows, _ in _epoch(train_epoch, split, lr, size, rng, seed)[1] for i in rows]
+    second = [i for rows, _ in _epoch(train_epoch, split, lr, size, rng, seed)[1] for i in rows]
+    if first == second:
+        raise CheckFailed(
+            "two epochs of train_epoch with the same generator rng visited the images in the same "
+            "order: the order of each epoch must be drawn from rng (pass it on to minibatches), a "
+            "new one every epoch."
+        )
+    if first != order:
+        raise CheckFailed(
+            "train_epoch with two generators seeded alike visited the images in different orders: "
+            "draw the order from the rng argument, not from np.random's global state or a "
+            "generator of your own."
+        )
+    return (
+        f"every image once per epoch in batches ({want}), one step of -lr * (batch mean "
+        "gradient) per batch; a new order from rng every epoch; train unchanged"
+    )
+
+
+@check
+def check_minibatch_training(net: Any) -> None:
+    """The network trained with mini-batches reaches the expected accuracy on the grade's
+    validation images."""
+    acc = trained_accuracy(net, "minibatch", "net")
+    return f"validation accuracy {acc:.4f} ({at_least('minibatch')})"

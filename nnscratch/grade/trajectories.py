@@ -1,0 +1,287 @@
+"""Update rules run step by step beside ``torch.optim``: the machinery of exercise 5's checks.
+
+A rule ``update(w, dw, state, **hyper) -> (w, state)`` is run on three parameters in turn, two of
+them of one shape, each with its own state, for a stream of seeded gradients; the weights after
+every step are compared with those of the ``torch.optim`` optimizer given the same gradients. Each
+rule is run twice: with its defaults (which must be torch's) and with other hyper-parameters, so a
+rule that ignores an argument fails. While the learner's rule runs, creating or stepping a
+``torch.optim`` (or Keras) optimizer raises, and so do this module's own reference rules; its
+``dw`` must come back unchanged and its state must hold only NumPy arrays and numbers.
+
+When the weights differ, :func:`diagnose` names the mistake: an argument that changes nothing, or
+one of the rule's known mistakes (:class:`Rule.mistakes`), each simulated in NumPy and compared.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nnscratch.grade.fixtures import library_optimizers
+from nnscratch.grade.harness import (
+    CheckFailed,
+    array,
+    call,
+    forbidden,
+    own,
+    pair,
+    plain_state,
+    shape,
+    unchanged,
+)
+
+#: Parameters 1 and 3 share a shape, so a state kept per shape (not per parameter) shows.
+SHAPES = [(5, 4), (6,), (5, 4)]
+TOLERANCE = 1e-7  # relative to how far the weights moved
+
+
+def gradient_stream(steps: int, seed: int) -> list[list[np.ndarray]]:
+    """Gradients per step for the three parameters. Parameter 2 has an entry whose gradient is
+    always 0 (like the W1 columns of pixels blank in every image) and two entries with tiny
+    gradients (~1e-7), where ``eps`` and its place matter."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(steps):
+        g2 = rng.standard_normal(SHAPES[1])
+        g2[0] = 0.0
+        g2[1:3] *= 1e-7
+        out.append([rng.standard_normal(SHAPES[0]), g2, rng.standard_normal(SHAPES[2])])
+    return out
+
+
+@dataclass
+class Mistake:
+    """A known mistake: a factory of a NumPy rule that makes it, and what to tell the learner."""
+
+    make: Callable[[], Callable]
+    message: str
+
+
+@dataclass
+class Rule:
+    """An update rule of the exercise and its ``torch.optim`` counterpart."""
+
+    name: str  # the learner's function, e.g. "adam"
+    torch_name: str  # e.g. "torch.optim.Adam"
+    make_torch: Callable[[list, dict], Any]  # (params, hyper) -> optimizer
+    defaults: dict[str, float]  # torch's defaults, which the signature must keep
+    varied: dict[str, float]  # the second run's hyper-parameters
+    reference: Callable  # the correct rule in NumPy (only to simulate the mistakes)
+    steps: int = 15
+    mistakes: list[Mistake] = field(default_factory=list)
+    first_step: Callable[[float, float, dict], str] | None = None  # (moved / lr, lr, hyper)
+    later_steps: str = ""
+
+
+def torch_run(rule: Rule, hyper: dict, w0: list, grads: list) -> list[list[np.ndarray]]:
+    """The weights after every step of ``rule``'s torch optimizer (float64)."""
+    import torch
+
+    params = [torch.nn.Parameter(torch.tensor(w, dtype=torch.float64)) for w in w0]
+    opt = rule.make_torch(params, {**rule.defaults, **hyper})
+    out = []
+    for step in grads:
+        for p, g in zip(params, step):
+            p.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        out.append([p.detach().numpy().copy() for p in params])
+    return out
+
+
+def numpy_run(update: Callable, hyper: dict, w0: list, grads: list) -> list[list[np.ndarray]]:
+    """The weights after every step of a NumPy rule (one of ours), each parameter its own state."""
+    ws, states, out = [w.copy() for w in w0], [None] * len(w0), []
+    with np.errstate(all="ignore"):
+        for step in grads:
+            for i, g in enumerate(step):
+                ws[i], states[i] = update(ws[i].copy(), g.copy(), states[i], **hyper)
+            out.append([w.copy() for w in ws])
+    return out
+
+
+def learner_run(
+    update: Callable, rule: Rule, hyper: dict, w0: list, grads: list
+) -> list[list[np.ndarray]]:
+    """The weights after every step of the learner's rule, called as ``Network.train`` calls it
+    (each parameter with its own state); CheckFailed on a broken contract."""
+    args = ", ".join(f"{k}={v:g}" for k, v in hyper.items())
+    banned = library_optimizers() + _references(rule)
+    ws, states, out = [w.copy() for w in w0], [None] * len(w0), []
+    for t, step in enumerate(grads, start=1):
+        for i, g in enumerate(step):
+            what = (
+                f"{rule.name}(w, dw, state{', ' + args if args else ''}) at step {t} "
+                f"(parameter {i + 1} of shape {w0[i].shape})"
+            )
+            dw = g.copy()
+            with (
+                forbidden(
+                    rule.name,
+                    banned,
+                    f"write the update yourself with NumPy (the check compares your rule with "
+                    f"{rule.torch_name}, so it cannot be that rule).",
+                ),
+                unchanged(what, "The gradient belongs to the caller.", dw=dw),
+            ):
+                result = call(update, what, ws[i].copy(), dw, states[i], **hyper)
+            w, state = pair(result, what, "(w, state)")
+            w = array(w, f"the w returned by {what}")
+            shape(w, w0[i].shape, f"the w returned by {what}")
+            plain_state(state, what)
+            ws[i], states[i] = w.astype(np.float64), state
+        out.append([w.copy() for w in ws])
+    return out
+
+
+def first_difference(mine: list, true: list, w0: list) -> tuple[int, int, float] | None:
+    """(step, parameter index, error) where the learner's weights first differ, else None."""
+    for t, (m_step, t_step) in enumerate(zip(mine, true), start=1):
+        for i, (m, tr) in enumerate(zip(m_step, t_step)):
+            if not np.all(np.isfinite(m)):
+                return t, i, np.inf
+            moved = np.linalg.norm(tr - w0[i])
+            err = float(np.linalg.norm(m - tr) / max(moved, 1e-300))
+            if err > TOLERANCE:
+                return t, i, err
+    return None
+
+
+def worst_error(mine: list, true: list, w0: list) -> float:
+    return max(
+        float(np.linalg.norm(m - tr) / max(np.linalg.norm(tr - w), 1e-300))
+        for m_step, t_step in zip(mine, true)
+        for m, tr, w in zip(m_step, t_step, w0)
+    )
+
+
+def _agree(a: list, b: list, t: int) -> bool:
+    return all(
+        np.allclose(x, y, rtol=1e-9, atol=1e-12, equal_nan=True)
+        for sa, sb in zip(a[:t], b[:t])
+        for x, y in zip(sa, sb)
+    )
+
+
+def diagnose(
+    update: Callable, rule: Rule, hyper: dict, w0: list, grads: list, mine: list, t: int, i: int
+) -> str:
+    """A sentence naming the mistake that makes the learner's step ``t`` differ, or a hint."""
+    full, steps = {**rule.defaults, **hyper}, len(grads)
+    for name in hyper:  # an argument the rule ignores: the whole run is the same without it
+        probe = dict(hyper, **{name: rule.defaults[name]})
+        try:
+            other = learner_run(update, rule, probe, w0, grads)
+        except CheckFailed:
+            continue
+        if _agree(other, mine, steps):
+            return (
+                f" With {name}={hyper[name]:g} your rule moves the weights exactly as with "
+                f"{name}={rule.defaults[name]:g}: use the argument {name} instead of a fixed "
+                "number."
+            )
+    for mistake in rule.mistakes:  # a known mistake makes the same weights at every step
+        if _agree(numpy_run(mistake.make(), full, w0, grads), mine, steps):
+            return f" {mistake.message}"
+    m = mine[t - 1][i]
+    if not np.all(np.isfinite(m)):
+        bad = tuple(int(j) for j in np.argwhere(~np.isfinite(m))[0])
+        if i == 1 and bad == (0,):
+            return (
+                " That entry's gradient has been 0 at every step, so the update divides 0 by 0: "
+                "that is what eps is for."
+            )
+        return ""
+    lr = full["lr"]
+    moved = float(np.median(np.abs(mine[0][0] - w0[0])) / lr)
+    if t == 1 and rule.first_step is not None:
+        return rule.first_step(moved, lr, full)
+    return f" The first step agrees but not step {t} of parameter {i + 1}. {rule.later_steps}"
+
+
+def check_rule(update: Callable, rule: Rule, seeds: tuple[int, int]) -> str:
+    """Run ``update`` beside ``rule``'s torch optimizer, with its defaults and with
+    ``rule.varied``; CheckFailed with a diagnosis at the first difference. Returns the detail."""
+    own(update, rule.name, "write the update rule yourself with NumPy.")
+    params = inspect.signature(update).parameters if callable(update) else {}
+    for name, value in rule.defaults.items():
+        p = params.get(name)
+        if p is None or p.default is inspect.Parameter.empty or p.default != value:
+            found = (
+                "no default"
+                if p is None or p.default is inspect.Parameter.empty
+                else (f"the default {p.default!r}")
+            )
+            raise CheckFailed(
+                f"{rule.name} should take the argument {name} with the default of "
+                f"{rule.torch_name}, {name}={value:g}, but has {found}: keep the signature given."
+            )
+    worst = 0.0
+    for seed, hyper in zip(seeds, ({}, rule.varied)):
+        grads = gradient_stream(rule.steps, seed)
+        rng = np.random.default_rng(seed + 1)
+        w0 = [rng.standard_normal(s) for s in SHAPES]
+        true = torch_run(rule, hyper, w0, grads)
+        mine = learner_run(update, rule, hyper, w0, grads)
+        found = first_difference(mine, true, w0)
+        if found is not None:
+            t, i, err = found
+            setting = ", ".join(f"{k}={v:g}" for k, v in hyper.items()) or "its defaults"
+            how = "NaN or inf" if err == np.inf else f"an error of {err:.2e}"
+            raise CheckFailed(
+                f"{rule.name}: after step {t}, parameter {i + 1} (shape {w0[i].shape}) differs "
+                f"from {rule.torch_name} with {setting}, given the same gradients ({how}, "
+                "relative to how far the weights moved)."
+                + diagnose(update, rule, hyper, w0, grads, mine, t, i)
+            )
+        worst = max(worst, worst_error(mine, true, w0))
+    varied = ", ".join(f"{k}={v:g}" for k, v in rule.varied.items())
+    return (
+        f"{rule.steps} steps on three parameters (two of one shape; zero and tiny gradients) agree "
+        f"with {rule.torch_name}, with its defaults and with {varied} (max relative error "
+        f"{worst:.1e}); dw unchanged"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Mistakes built from a reference rule
+# --------------------------------------------------------------------------------------------
+
+
+def _references(rule: Rule) -> list[tuple[Any, str, str]]:
+    """The grader's reference rules (``ref_*`` in the module that defines ``rule.reference``):
+    off limits to the learner's code."""
+    module = sys.modules[rule.reference.__module__]
+    names = [n for n in vars(module) if n.startswith("ref_")]
+    return [(module, n, f"the grader's {n}") for n in names]
+
+
+def shared_by_shape(rule: Callable) -> Callable[[], Callable]:
+    """A factory of ``rule`` whose state is kept per shape of ``w``, not per parameter."""
+
+    def make() -> Callable:
+        states: dict[tuple, Any] = {}
+
+        def update(w, dw, state=None, **hyper):
+            w, states[w.shape] = rule(w, dw, states.get(w.shape), **hyper)
+            return w, None
+
+        return update
+
+    return make
+
+
+def forgetful(rule: Callable) -> Callable[[], Callable]:
+    """A factory of ``rule`` that starts from a fresh state at every step."""
+    return lambda: lambda w, dw, state=None, **hyper: rule(w, dw, None, **hyper)
+
+
+SHARED_STATE = (
+    "Parameter 1 agrees, but parameter 3, which has the same shape, does not: its steps use "
+    "another parameter's history. Keep what the rule remembers in the state it returns, one state "
+    "per parameter (Network.train gives each parameter its own), not in a global variable."
+)
