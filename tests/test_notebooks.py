@@ -203,6 +203,21 @@ def test_no_book_machinery(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=label)
+def test_notebooks_link_notebooks_as_files(path):
+    """Links between notebooks are Markdown links to the .ipynb file: {doc} fails in JupyterLab."""
+    for i, text in markdown_text(path):
+        roles = re.findall(r"\{doc\}`[^`]*`", text)
+        assert not roles, (
+            f"{label(path)}: cell {i} links with {roles}: jupyterlab-myst opens nothing there; "
+            "write [title](../chapters/NN_name.ipynb) (CONTRIBUTING.md)"
+        )
+        for target in re.findall(r"\]\(([^)#\s]+\.ipynb)(?:#[^)]*)?\)", text):
+            assert (path.parent / target).is_file(), (
+                f"{label(path)}: cell {i} links to {target}, which is not a notebook of the course"
+            )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=label)
 def test_no_repository_relative_paths(path):
     """A notebook runs alone (downloaded, on Colab): it reads no file beside it in the clone."""
     for i, _, text in code_cells(path):
