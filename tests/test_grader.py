@@ -85,6 +85,30 @@ def test_a_passing_check_records_its_detail_in_the_kernel(capsys):
     assert "other" not in nnscratch.grade.PASSED
 
 
+def test_jupyter_shows_a_failed_checks_message_without_the_harness_code(tmp_path):
+    """In JupyterLab a failed check reads as its message, not as a traceback through the harness."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "from nnscratch.grade.harness import check, CheckFailed\n"
+            "@check\n"
+            "def check_thing():\n"
+            "    raise CheckFailed('W_1 has shape (64, 784), expected (128, 784)')\n"
+            "check_thing()"
+        )
+    ]
+    with pytest.raises(CellExecutionError):
+        NotebookClient(nb, timeout=60, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    (error,) = [o for o in nb.cells[0].outputs if o.output_type == "error"]
+    assert error.ename == "CheckFailed" and "expected (128, 784)" in error.evalue
+    assert error.traceback == ["CheckFailed: W_1 has shape (64, 784), expected (128, 784)"], (
+        error.traceback
+    )
+
+
 def test_forbidden_catches_every_way_to_the_function_and_puts_it_back():
     net = Network((4, 3, 2), dtype=np.float64)
     X, Y = np.random.default_rng(0).random((5, 4)), np.eye(2)[[0, 1, 0, 1, 1]]

@@ -41,6 +41,10 @@ WIDTH, CONTINUATION = 79, "    "
 class CheckFailed(AssertionError):
     """A check found a mistake; the message says what was wrong, on which input, how to fix it."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What Jupyter shows: the message alone, not the check's own code (IPython's hook)."""
+        return [f"CheckFailed: {self}"]
+
 
 def pass_prefix(check_id: str) -> str:
     """The start of the line a passing check prints, e.g. ``PASS relu_prime: ``."""
