@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -26,3 +27,47 @@ def nbval():
         return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
     return run
+
+
+# Debian's Chromium, for the browser tests (tests/test_site.py, tests/test_lab.py). Headless flags
+# that work as root in a container (see the course's environment notes); Playwright adds --headless
+# and its own fresh --user-data-dir (it refuses one passed here).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def skip_or_fail(reason: str) -> None:
+    """In CI a missing prerequisite is a failure; on a learner's machine the test is skipped."""
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Chromium driven by Playwright (never Playwright's own download)."""
+    if not CHROMIUM.is_file():
+        skip_or_fail(
+            f"no {CHROMIUM}: install Debian's Chromium with `apt-get install -y "
+            "--no-install-recommends chromium` (Playwright must not download one)"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail(
+            "Playwright for Python is missing: `.venv/bin/pip install -r requirements.txt`"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

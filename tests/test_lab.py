@@ -36,19 +36,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import skip_or_fail
+
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "_build" / "screenshots" / "lab"
-CHROMIUM = Path("/usr/bin/chromium")
-IN_CI = bool(os.environ.get("CI"))
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # A chapter with figures and data, the training chapter (learning curves, cited numbers), and one
 # exercise with its solution.
 NOTEBOOKS = [
@@ -68,13 +59,6 @@ SETTINGS = {  # JupyterLab user settings, by plugin
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
 }
-
-
-def skip_or_fail(reason: str) -> None:
-    """In CI a missing prerequisite is a failure; on a learner's machine the test is skipped."""
-    if IN_CI:
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
 
 
 def free_port() -> int:
@@ -180,18 +164,7 @@ class Lab:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    if not CHROMIUM.is_file():
-        skip_or_fail(
-            f"no {CHROMIUM}: install Debian's Chromium with "
-            "`apt-get install -y --no-install-recommends chromium`"
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail(
-            "Playwright for Python is missing: `.venv/bin/pip install -r requirements.txt`"
-        )
+def lab(tmp_path_factory, chromium):
     if shutil.which("jupyter-lab", path=str(Path(sys.executable).parent)) is None:
         skip_or_fail(
             f"JupyterLab is not installed beside {sys.executable}: "
@@ -202,14 +175,11 @@ def lab(tmp_path_factory):
     server = Lab(tmp_path_factory.mktemp("lab"))
     try:
         server.wait_until_up()
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-            server.context = browser.new_context(viewport={"width": 1280, "height": 1000})
-            try:
-                yield server
-            finally:
-                server.context.close()
-                browser.close()
+        server.context = chromium.new_context(viewport={"width": 1280, "height": 1000})
+        try:
+            yield server
+        finally:
+            server.context.close()
     finally:
         server.stop()
 

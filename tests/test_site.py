@@ -18,7 +18,6 @@ import http.server
 import json
 import os
 import re
-import shutil
 import threading
 import urllib.error
 import urllib.request
@@ -31,24 +30,12 @@ import nbformat
 import pytest
 import yaml
 
+from conftest import skip_or_fail
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-IN_CI = bool(os.environ.get("CI"))
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
-
-# Headless flags that work as root in a container (see the course's environment notes). Playwright
-# adds --headless and its own fresh --user-data-dir (it refuses one passed here).
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 # Harmless errors every stock Jupyter Book 1.x page logs, by exact text. Anything else fails.
 KNOWN_HARMLESS = {
@@ -144,13 +131,6 @@ def mathjax_folder() -> Path:
 
 MATHJAX = mathjax_folder()
 HAVE_MATHJAX = (MATHJAX / "es5" / "tex-mml-chtml.js").is_file()
-
-
-def skip_or_fail(reason: str) -> None:
-    """In CI a missing prerequisite is a failure; on a learner's machine the test is skipped."""
-    if IN_CI:
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -386,7 +366,7 @@ def stale_pages() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def site():
+def site(chromium):
     if not (HTML / "intro.html").is_file():
         skip_or_fail(f"no built site in {HTML.relative_to(ROOT)}: run `make book` first")
     stale = stale_pages()
@@ -394,36 +374,21 @@ def site():
         skip_or_fail(
             f"the built site is older than the sources of {', '.join(stale)}: run `make book` first"
         )
-    if not CHROMIUM.is_file():
-        skip_or_fail(
-            f"no {CHROMIUM}: install Debian's Chromium with `apt-get install -y "
-            "--no-install-recommends chromium` (Playwright must not download one)"
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail(
-            "Playwright for Python is missing: `.venv/bin/pip install -r requirements.txt`"
-        )
-
     handler = functools.partial(QuietHandler, directory=str(HTML))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)  # random free port
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
-    if SCREENSHOTS.exists():
-        shutil.rmtree(SCREENSHOTS)  # screenshots of pages no longer in the TOC would mislead
+    # Screenshots of pages no longer in the TOC would mislead; those of JupyterLab (lab/) stay.
+    for old in SCREENSHOTS.rglob("*.png"):
+        if old.relative_to(SCREENSHOTS).parts[0] != "lab":
+            old.unlink()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            try:
-                site = Site(base, context.new_page())
-                context.route("**/*", site.route)
-                yield site
-            finally:
-                context.close()
-                browser.close()
+        site = Site(base, context.new_page())
+        context.route("**/*", site.route)
+        yield site
     finally:
+        context.close()
         server.shutdown()
         server.server_close()
 
