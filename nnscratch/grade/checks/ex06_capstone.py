@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from nnscratch.activations import softmax
+from nnscratch.config import is_quick
 from nnscratch.data import MNIST, Split
 from nnscratch.gradcheck import numerical_gradient, rel_error
 from nnscratch.grade.checks.ex05_optimizers import ref_adam
@@ -53,8 +54,7 @@ def param_keys(sizes: tuple[int, ...]) -> list[str]:
 def _yours(what: str):
     return forbidden(
         what,
-        network_methods("forward", "deltas", "backward", "step", "train")
-        + library_optimizers(),
+        network_methods("forward", "deltas", "backward", "step", "train") + library_optimizers(),
         "write it yourself with NumPy: the course network is the sigmoid network without "
         "biases, and the optimizer is your Adam.",
     )
@@ -108,17 +108,13 @@ def ref_backward(params: dict, X: np.ndarray, Y: np.ndarray, negatives: float = 
 
 def ref_accuracy(params: dict, split: Any) -> float:
     params = {k: np.asarray(v, dtype=np.float32) for k, v in params.items()}
-    right = 0
-    for start in range(0, len(split.labels), 2000):
-        X = split.x[start : start + 2000]
-        right += int(np.sum(ref_forward(params, X)[0][-1].argmax(axis=1) == split.labels[
-            start : start + 2000
-        ]))
-    return right / len(split.labels)
+    chunks = range(0, len(split.labels), 2000)
+    probs = np.concatenate([ref_forward(params, split.x[i : i + 2000])[0][-1] for i in chunks])
+    return float(np.mean(probs.argmax(axis=1) == split.labels))
 
 
 def _params_of(value: Any, sizes: tuple[int, ...], what: str) -> dict:
-    params = keyed(value, what, param_keys(sizes), "One W_l and one b_l per layer, the last too.")
+    params = dict(keyed(value, what, param_keys(sizes), "One W_l and b_l per layer, the last too."))
     for l in range(1, len(sizes)):
         for key, want in ((f"W{l}", (sizes[l], sizes[l - 1])), (f"b{l}", (sizes[l],))):
             params[key] = array(params[key], f"{what}['{key}']")
@@ -274,10 +270,12 @@ def check_train_step(train_step: Callable) -> None:
             grads = ref_backward(params, X, Y)
             nobias = {}
             for key in params:
-                nobias[key] = ref_adam(params[key], grads[key], ref_states.get(key),
-                                       nobias=True, **hyper)[0]
-                params[key], ref_states[key] = ref_adam(params[key], grads[key],
-                                                        ref_states.get(key), **hyper)
+                nobias[key] = ref_adam(
+                    params[key], grads[key], ref_states.get(key), nobias=True, **hyper
+                )[0]
+                params[key], ref_states[key] = ref_adam(
+                    params[key], grads[key], ref_states.get(key), **hyper
+                )
             args = ", ".join(f"{n}={v}" for n, v in hyper.items())
             what = f"train_step(params, states, X, Y, {args}), step {t}, sizes {STEP_SIZES}"
             with _yours(what), unchanged(what, X=X, Y=Y):
@@ -343,7 +341,7 @@ def check_choose_epochs(choose_epochs: Callable) -> None:
             "validation images: measure each epoch on data.val."
         )
     params = _trained(params, f"the params {what} returned")
-    if abs(ref_accuracy(params, val) - curve[-1]) > 1e-9:
+    if abs(ref_accuracy(params, val) - curve[-1]) > 1.5 / n_val:  # one image: rounding
         raise CheckFailed(
             f"{what}: the last validation accuracy, {curve[-1]:.4f}, is not that of the network "
             f"it returned on data.val ({ref_accuracy(params, val):.4f})."
@@ -370,19 +368,26 @@ def check_capstone_training(val_params: Any, nets: Any) -> None:
     if not isinstance(nets, (list, tuple)) or not nets:
         raise CheckFailed(f"nets should be a list of trained params, got {type(nets).__name__}.")
     found = []
-    for what, params in (("val_params", val_params),
-                         *((f"nets[{i}]", p) for i, p in enumerate(nets))):
+    for what, params in (
+        ("val_params", val_params),
+        *((f"nets[{i}]", p) for i, p in enumerate(nets)),
+    ):
         acc = ref_accuracy(_trained(params, what), val)
         if acc < minimum:
+            hint = (
+                " This notebook ran in quick mode (NNSCRATCH_QUICK is set in its kernel), so it "
+                "trained on a slice of MNIST; this is a full grade: remove that setting."
+                if settings.graded and not settings.quick and is_quick()
+                else " Make the earlier checks pass first; then look at the validation curve: "
+                "the learning rate, its schedule, the number of epochs."
+            )
             raise CheckFailed(
                 f"{what} reaches a validation accuracy of {acc:.4f} on the {len(val):,} "
                 f"validation images, below the {minimum:.3f} this exercise expects "
-                f"({settings.mode} grade). Make the earlier checks pass first; then look at the "
-                "validation curve: the learning rate, its schedule, the number of epochs."
+                f"({settings.mode} grade).{hint}"
             )
         found.append(f"{acc:.4f}")
     return (
-        f"validation accuracy {found[0]} (validation run), {', '.join(found[1:])} (ensemble; "
-        f"at least {minimum:.3f}, {settings.mode} grade)"
+        f"validation accuracy {found[0]} (validation run; at least {minimum:.3f}, "
+        f"{settings.mode} grade), {', '.join(found[1:])} (ensemble, trained on these images too)"
     )
-
