@@ -1,0 +1,393 @@
+"""Checks of exercise 6, the capstone (``exercises/06_capstone.ipynb``).
+
+The learner assembles the pieces of exercises 1-5 into one network: He initialisation, ReLU hidden
+layers with biases for any ``sizes``, the gradients of a mini-batch, Adam, the choice of the number
+of epochs on the validation split, and the training. The checks compare with the grader's
+reference network below (float64), with central differences and with exercise 5's reference Adam.
+
+Notation, as in the statement: ``params`` holds ``W_l: (n_l, n_(l-1))`` and ``b_l: (n_l,)``; a
+batch ``X: (B, n_0)``; ``Z_l = A_(l-1) W_l^T + b_l``; ``Delta_l = dL/dZ_l``, one row per image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from nnscratch.activations import softmax
+from nnscratch.config import is_quick
+from nnscratch.data import MNIST, Split
+from nnscratch.gradcheck import numerical_gradient, rel_error
+from nnscratch.grade.checks.ex05_optimizers import ref_adam
+from nnscratch.grade.fixtures import (
+    gradient_hint,
+    library_optimizers,
+    network_methods,
+    toy_batch,
+    validation,
+)
+from nnscratch.grade.harness import (
+    CheckFailed,
+    array,
+    call,
+    check,
+    finite,
+    forbidden,
+    keyed,
+    pair,
+    plain_state,
+    shape,
+    unchanged,
+)
+from nnscratch.grade.settings import GRAD_TOL, current
+
+GRAD_SIZES = ((6, 5, 3), (6, 5, 4, 3), (6, 5, 4, 4, 3))  # 1, 2 and 3 hidden layers
+STEP_SIZES = (6, 5, 4, 3)
+
+
+def param_keys(sizes: tuple[int, ...]) -> list[str]:
+    return [f"{p}{l}" for l in range(1, len(sizes)) for p in "Wb"]
+
+
+def _yours(what: str):
+    return forbidden(
+        what,
+        network_methods("forward", "deltas", "backward", "step", "train") + library_optimizers(),
+        "write it yourself with NumPy: the course network is the sigmoid network without "
+        "biases, and the optimizer is your Adam.",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The grader's reference network
+# --------------------------------------------------------------------------------------------
+
+
+def ref_params(sizes: tuple[int, ...], seed: int) -> dict[str, np.ndarray]:
+    """Random float64 weights and biases (biases large enough that some Z_l are negative)."""
+    rng = np.random.default_rng(seed)
+    params = {}
+    for l in range(1, len(sizes)):
+        params[f"W{l}"] = rng.normal(0.0, 1.0, (sizes[l], sizes[l - 1]))
+        params[f"b{l}"] = rng.normal(0.0, 0.5, sizes[l])
+    return params
+
+
+def ref_forward(params: dict, X: np.ndarray, last_bias: bool = True) -> tuple[list, list]:
+    L = len(params) // 2
+    activations, zs = [X], []
+    for l in range(1, L + 1):
+        Z = activations[-1] @ params[f"W{l}"].T
+        if l < L or last_bias:
+            Z = Z + params[f"b{l}"]
+        zs.append(Z)
+        activations.append(softmax(Z) if l == L else np.maximum(Z, 0))
+    return activations, zs
+
+
+def ref_loss(params: dict, X: np.ndarray, Y: np.ndarray) -> float:
+    probs = ref_forward(params, X)[0][-1]
+    return float(-np.mean(np.sum(Y * np.log(probs), axis=1)))
+
+
+def ref_backward(params: dict, X: np.ndarray, Y: np.ndarray, negatives: float = 0.0) -> dict:
+    """The gradients of the mean cross-entropy; ``negatives`` is ReLU's derivative used at Z < 0
+    (0 is right; 1 names a mistake)."""
+    activations, zs = ref_forward(params, X)
+    L, B = len(zs), len(X)
+    grads, D = {}, activations[-1] - Y
+    for l in range(L, 0, -1):
+        grads[f"W{l}"] = D.T @ activations[l - 1] / B
+        grads[f"b{l}"] = D.mean(axis=0)
+        if l > 1:
+            D = (D @ params[f"W{l}"]) * np.where(zs[l - 2] > 0, 1.0, negatives)
+    return grads
+
+
+def ref_accuracy(params: dict, split: Any) -> float:
+    params = {k: np.asarray(v, dtype=np.float32) for k, v in params.items()}
+    chunks = range(0, len(split.labels), 2000)
+    probs = np.concatenate([ref_forward(params, split.x[i : i + 2000])[0][-1] for i in chunks])
+    return float(np.mean(probs.argmax(axis=1) == split.labels))
+
+
+def _params_of(value: Any, sizes: tuple[int, ...], what: str) -> dict:
+    params = dict(keyed(value, what, param_keys(sizes), "One W_l and b_l per layer, the last too."))
+    for l in range(1, len(sizes)):
+        for key, want in ((f"W{l}", (sizes[l], sizes[l - 1])), (f"b{l}", (sizes[l],))):
+            params[key] = array(params[key], f"{what}['{key}']")
+            shape(params[key], want, f"{what}['{key}']", "W_l: (n_l, n_(l-1)), b_l: (n_l,).")
+            finite(params[key], f"{what}['{key}']")
+    return params
+
+
+def _trained(params: Any, what: str) -> dict:
+    """A trained network's params, checked: W_l and b_l for every layer, from 784 inputs."""
+    if not isinstance(params, dict) or not all(f"W{l}" in params for l in range(1, 3)):
+        raise CheckFailed(f"{what} should be a dict of a network's W_l and b_l, W1 first.")
+    L = len([k for k in params if str(k).startswith("W")])
+    sizes = (784, *(np.shape(params.get(f"W{l}"))[0] for l in range(1, L + 1)))
+    return _params_of(params, sizes, what)
+
+
+# --------------------------------------------------------------------------------------------
+# The checks
+# --------------------------------------------------------------------------------------------
+
+
+@check
+def check_init_params(init_params: Callable) -> None:
+    """``init_params(sizes, seed)``: He's weights, N(0, 2 / n_(l-1)), and zero biases, seeded."""
+    sizes = (784, 512, 256, 10)
+    what = f"init_params({sizes}, seed=0)"
+    with _yours(what):
+        params = _params_of(call(init_params, what, sizes, seed=0), sizes, what)
+        again = call(init_params, f"init_params({sizes}, seed=0)", sizes, seed=0)
+        other = call(init_params, f"init_params({sizes}, seed=1)", sizes, seed=1)
+    for l in range(1, len(sizes)):
+        W, b, n_in = params[f"W{l}"], params[f"b{l}"], sizes[l - 1]
+        if not np.issubdtype(W.dtype, np.floating):
+            raise CheckFailed(f"{what}: W{l} has dtype {W.dtype}; the weights are floats.")
+        if np.any(b != 0):
+            raise CheckFailed(f"{what}: b{l} is not all zeros; the biases start at 0.")
+        he, std = np.sqrt(2.0 / n_in), float(np.std(W))
+        if std == 0 or np.all(W == W.flat[0]):
+            raise CheckFailed(
+                f"{what}: every weight of W{l} has the same value, so every neuron of a layer "
+                "computes the same thing and gets the same gradient: draw them at random."
+            )
+        if abs(std / he - 1) > 0.05 or abs(float(np.mean(W))) > 0.05 * he:
+            xavier = np.sqrt(2.0 / (n_in + sizes[l]))
+            hint = (
+                " That is Xavier's sqrt(2 / (n_in + n_out)), made for sigmoid layers."
+                if abs(std / xavier - 1) < 0.05
+                else " Did you forget to scale the standard normal draws?"
+                if abs(std - 1) < 0.05
+                else ""
+            )
+            raise CheckFailed(
+                f"{what}: the weights of W{l} have mean {np.mean(W):.4f} and standard deviation "
+                f"{std:.4f}; He's initialisation draws them from N(0, 2 / n_(l-1)), a standard "
+                f"deviation of sqrt(2 / {n_in}) = {he:.4f}.{hint}"
+            )
+    if any(not np.array_equal(params[k], np.asarray(again[k])) for k in params):
+        raise CheckFailed(
+            "init_params gave different weights for the same seed: draw them from "
+            "np.random.default_rng(seed)."
+        )
+    if np.array_equal(params["W1"], np.asarray(other["W1"])):
+        raise CheckFailed("init_params gave the same W1 for seeds 0 and 1: use the seed.")
+    return "He's N(0, 2 / n_(l-1)) weights, zero biases, shapes (n_l, n_(l-1)) and (n_l,), seeded"
+
+
+def _forward_problem(acts, zs, params, X, L) -> str | None:
+    want_a, want_z = ref_forward(params, X)
+    for l in range(1, L + 1):
+        for name, mine, ref in (("Z", zs, want_z), ("A", acts[1:], want_a[1:])):
+            got = array(mine[l - 1], f"{name}{l}")
+            shape(got, ref[l - 1].shape, f"forward: {name}{l}")
+            if not np.allclose(got, ref[l - 1], rtol=1e-9, atol=1e-12):
+                no_bias = ref_forward(params, X, last_bias=False)
+                if l == L and np.allclose(got, (no_bias[1] if name == "Z" else no_bias[0][1:])[-1]):
+                    return (
+                        f"the last layer's Z{L} leaves out its bias b{L}: every layer adds its "
+                        "bias, the output layer too (Z_l = A_(l-1) W_l^T + b_l)."
+                    )
+                last = "softmax of each row of Z_L" if l == L else "ReLU, max(Z_l, 0)"
+                return (
+                    f"{name}{l} differs from Z_l = A_(l-1) W_l^T + b_l, then A_l = {last} "
+                    f"(largest difference {np.max(np.abs(got - ref[l - 1])):.3g})."
+                )
+    return None
+
+
+@check
+def check_gradients(forward: Callable, backward: Callable) -> None:
+    """``forward(params, X)`` and ``backward(params, activations, zs, Y)`` for any ``sizes``:
+    ReLU hidden layers, biases, softmax output; the gradients of the mean cross-entropy against
+    central differences, in float64."""
+    worst = 0.0
+    for i, sizes in enumerate(GRAD_SIZES):
+        params = ref_params(sizes, seed=60 + i)
+        X, Y = toy_batch(sizes[0], sizes[-1], 7, seed=70 + i)
+        L = len(sizes) - 1
+        what = f"forward(params, X) for sizes {sizes}, a batch of 7"
+        with _yours(what), unchanged(what, params=params, X=X):
+            out = pair(call(forward, what, params, X), what, "(activations, zs)")
+        acts, zs = (list(v) for v in out)
+        if len(acts) != L + 1 or len(zs) != L:
+            raise CheckFailed(
+                f"{what} returned {len(acts)} activations and {len(zs)} zs; expected "
+                f"[X, A1, ..., A{L}] and [Z1, ..., Z{L}] ({L} layers: len(params) // 2)."
+            )
+        problem = _forward_problem(acts, zs, params, X, L)
+        if problem:
+            raise CheckFailed(f"{what}: {problem}")
+        what = f"backward(params, activations, zs, Y) for sizes {sizes}, a batch of 7"
+        with _yours(what), unchanged(what, params=params, activations=acts, zs=zs, Y=Y):
+            grads = call(backward, what, params, acts, zs, Y)
+        grads = keyed(grads, what, param_keys(sizes), "A gradient for every W_l and every b_l.")
+        bad = ref_backward(params, X, Y, negatives=1.0)
+        for key in param_keys(sizes):
+            g = array(grads[key], f"{what}: d{key}")
+            shape(g, params[key].shape, f"{what}: d{key}", "A gradient has its parameter's shape.")
+            finite(g, f"{what}: d{key}")
+            p = params[key].copy()
+            numeric = numerical_gradient(
+                lambda v, key=key: ref_loss({**params, key: v}, X, Y), p, h=1e-6
+            )
+            err = rel_error(g, numeric)
+            worst = max(worst, err)
+            if err > GRAD_TOL:
+                hint = gradient_hint(key, np.asarray(g, float), numeric, len(X))
+                if not hint and rel_error(g, bad[key]) < 1e-6:
+                    hint = (
+                        " It is what a ReLU derivative of 1 where Z < 0 gives: ReLU is flat "
+                        "there, so its derivative is 0 for Z < 0 (1 for Z > 0)."
+                    )
+                raise CheckFailed(
+                    f"{what}: d{key} differs from central differences of the mean "
+                    f"cross-entropy (relative error {err:.2e}).{hint}"
+                )
+    return (
+        f"forward and backward agree with central differences for sizes "
+        f"{', '.join(str(s) for s in GRAD_SIZES)} (worst relative error {worst:.1e})"
+    )
+
+
+@check
+def check_train_step(train_step: Callable) -> None:
+    """``train_step(params, states, X, Y, lr, beta1, beta2)``: the batch's gradients, then one
+    step of exercise 5's Adam for every parameter, states kept per parameter."""
+    runs = ({"lr": 2e-3}, {"lr": 0.01, "beta1": 0.8, "beta2": 0.99})
+    for k, hyper in enumerate(runs):
+        params = ref_params(STEP_SIZES, seed=80 + k)
+        mine, states, ref_states = {key: v.copy() for key, v in params.items()}, {}, {}
+        for t in (1, 2):
+            X, Y = toy_batch(STEP_SIZES[0], STEP_SIZES[-1], 5, seed=90 + 2 * k + t)
+            grads = ref_backward(params, X, Y)
+            nobias = {}
+            for key in params:
+                nobias[key] = ref_adam(
+                    params[key], grads[key], ref_states.get(key), nobias=True, **hyper
+                )[0]
+                params[key], ref_states[key] = ref_adam(
+                    params[key], grads[key], ref_states.get(key), **hyper
+                )
+            args = ", ".join(f"{n}={v}" for n, v in hyper.items())
+            what = f"train_step(params, states, X, Y, {args}), step {t}, sizes {STEP_SIZES}"
+            with _yours(what), unchanged(what, X=X, Y=Y):
+                call(train_step, what, mine, states, X, Y, **hyper)
+            keyed(mine, f"params after {what}", param_keys(STEP_SIZES))
+            plain_state(states, what)
+            for key in param_keys(STEP_SIZES):
+                got = array(mine[key], f"params['{key}'] after {what}")
+                if rel_error(got, params[key]) <= 1e-9:
+                    continue
+                if np.array_equal(got, ref_params(STEP_SIZES, seed=80 + k)[key]) and t == 1:
+                    why = f"did not update {key}: a step updates every W_l and every b_l."
+                elif t == 1 and rel_error(got, nobias[key]) < 1e-6:
+                    why = (
+                        "moved the parameters as Adam without bias correction: divide m by "
+                        "1 - beta1^t and v by 1 - beta2^t, with t counting from 1."
+                    )
+                else:
+                    why = (
+                        f"moved {key} differently from exercise 5's Adam with these "
+                        f"hyper-parameters (relative error {rel_error(got, params[key]):.2e}): "
+                        "pass lr, beta1 and beta2 on to adam, and keep one state per "
+                        "parameter in `states` (m, v and t)."
+                    )
+                raise CheckFailed(f"{what} {why}")
+    return "one Adam step per parameter, two steps in a row, default and other hyper-parameters"
+
+
+class _Forbidden:
+    """A split the function may not read: the test set, while the settings are chosen."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise CheckFailed(
+            f"choose_epochs read data.test.{name}: the test set is for the one measurement at "
+            "the end. Choose the number of epochs (and any setting) on data.val only, or the "
+            "test error no longer measures images the choices have never seen."
+        )
+
+    def __len__(self) -> int:
+        return self.__getattr__("__len__")
+
+
+@check
+def check_choose_epochs(choose_epochs: Callable) -> None:
+    """``choose_epochs(data, epochs, seed)`` trains on ``data.train``, reads the validation curve
+    on ``data.val`` and returns the best epoch; it never reads ``data.test``."""
+    rng = np.random.default_rng(5)
+    train, n_val, epochs = Split(*_toy_images(rng, 320)), 97, 2
+    val = Split(*_toy_images(rng, n_val))
+    data = MNIST(train, val, _Forbidden())
+    what = f"choose_epochs(data, epochs={epochs}, seed=0) on toy data"
+    with _yours(what), unchanged(what, train=[train.x, train.y], val=[val.x, val.y]):
+        out = call(choose_epochs, what, data, epochs=epochs, seed=0)
+    if not isinstance(out, (tuple, list)) or len(out) != 3:
+        raise CheckFailed(f"{what} should return (best_epochs, val_accuracy, params).")
+    best, curve, params = out
+    curve = array(curve, f"{what}: val_accuracy").astype(float)
+    shown = "[" + ", ".join(f"{a:.4f}" for a in np.ravel(curve)) + "]"
+    shape(curve, (epochs,), f"{what}: val_accuracy", "One validation accuracy per epoch.")
+    if np.any(np.abs(curve * n_val - np.round(curve * n_val)) > 1e-6) or np.any(curve > 1):
+        raise CheckFailed(
+            f"{what}: the accuracies {shown} are not fractions of the {n_val} "
+            "validation images: measure each epoch on data.val."
+        )
+    params = _trained(params, f"the params {what} returned")
+    if abs(ref_accuracy(params, val) - curve[-1]) > 1.5 / n_val:  # one image: rounding
+        raise CheckFailed(
+            f"{what}: the last validation accuracy, {curve[-1]:.4f}, is not that of the network "
+            f"it returned on data.val ({ref_accuracy(params, val):.4f})."
+        )
+    if not isinstance(best, (int, np.integer)) or best != int(np.argmax(curve)) + 1:
+        raise CheckFailed(
+            f"{what} returned best_epochs={best!r} for the validation curve {shown}: "
+            "the epoch (from 1) with the highest validation accuracy, the first if tied."
+        )
+    return "the curve and the best epoch from data.val; data.test never read"
+
+
+def _toy_images(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
+    labels = rng.integers(0, 10, n)
+    return rng.random((n, 784), dtype=np.float32), np.eye(10, dtype=np.float32)[labels], labels
+
+
+@check
+def check_capstone_training(val_params: Any, nets: Any) -> None:
+    """The network of the validation run (trained on the 51,000 images of data.train) and each
+    network of the ensemble reach the expected accuracy on the grade's validation images."""
+    settings, val = current(), validation()
+    minimum = settings.min_accuracy("capstone")
+    if not isinstance(nets, (list, tuple)) or not nets:
+        raise CheckFailed(f"nets should be a list of trained params, got {type(nets).__name__}.")
+    found = []
+    for what, params in (
+        ("val_params", val_params),
+        *((f"nets[{i}]", p) for i, p in enumerate(nets)),
+    ):
+        acc = ref_accuracy(_trained(params, what), val)
+        if acc < minimum:
+            hint = (
+                " This notebook ran in quick mode (NNSCRATCH_QUICK is set in its kernel), so it "
+                "trained on a slice of MNIST; this is a full grade: remove that setting."
+                if settings.graded and not settings.quick and is_quick()
+                else " Make the earlier checks pass first; then look at the validation curve: "
+                "the learning rate, its schedule, the number of epochs."
+            )
+            raise CheckFailed(
+                f"{what} reaches a validation accuracy of {acc:.4f} on the {len(val):,} "
+                f"validation images, below the {minimum:.3f} this exercise expects "
+                f"({settings.mode} grade).{hint}"
+            )
+        found.append(f"{acc:.4f}")
+    return (
+        f"validation accuracy {found[0]} (validation run; at least {minimum:.3f}, "
+        f"{settings.mode} grade), {', '.join(found[1:])} (ensemble, trained on these images too)"
+    )
