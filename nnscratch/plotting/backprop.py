@@ -105,18 +105,35 @@ def plot_backprop_diagram(sizes: Sequence[int] = (784, 128, 64, 10)):
         right = xs[l] - (1.8 if l == 3 else 1.35)
         label = f"$z_{l} = W_{l}\\,a_{l - 1}$\n$W_{l}$: {shape}"
         _arrow(ax, (left, y_fwd), (right, y_fwd), fwd, label, offset=0.55, fontsize=small)
-    _arrow(ax, (xs[3] + 1.8, y_fwd), (x_loss - 1.2, y_fwd), fwd, "target $y$", offset=0.55,
-           fontsize=small)
+    _arrow(
+        ax,
+        (xs[3] + 1.8, y_fwd),
+        (x_loss - 1.2, y_fwd),
+        fwd,
+        "target $y$",
+        offset=0.55,
+        fontsize=small,
+    )
 
     # backward row: the errors, each box saying how its error is computed, so that no label
     # sits on the arrows that cross this row
     h_bwd = 1.25
     for l, n in ((1, n1), (2, n2)):
-        text = (f"$\\delta_{l}$  ({n},)\n$= (W_{l + 1}^\\top \\delta_{l + 1})$\n"
-                f"$\\odot\\, \\sigma'(z_{l})$")
+        text = (
+            f"$\\delta_{l}$  ({n},)\n$= (W_{l + 1}^\\top \\delta_{l + 1})$\n"
+            f"$\\odot\\, \\sigma'(z_{l})$"
+        )
         _box(ax, xs[l], y_bwd, text, "#f8e6dd", width=2.2, height=h_bwd, fontsize=big)
-    _box(ax, xs[3], y_bwd, f"$\\delta_3 = p - y$\n({n3},)", "#f8e6dd", width=2.2,
-         height=h_bwd, fontsize=big)
+    _box(
+        ax,
+        xs[3],
+        y_bwd,
+        f"$\\delta_3 = p - y$\n({n3},)",
+        "#f8e6dd",
+        width=2.2,
+        height=h_bwd,
+        fontsize=big,
+    )
     _arrow(ax, (x_loss, y_fwd - 0.47), (xs[3] + 1.1, y_bwd), bwd, "", rad=-0.25)
     for l in (3, 2):
         _arrow(ax, (xs[l] - 1.1, y_bwd), (xs[l - 1] + 1.1, y_bwd), bwd)
