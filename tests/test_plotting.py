@@ -165,7 +165,7 @@ def test_epoch_times_bars_major_ticks_only_and_legend_clear_of_the_bars():
     ax = fig.axes[0]
     assert [p.get_width() for p in ax.patches] == list(seconds.values())
     colors = [p.get_facecolor() for p in ax.patches]
-    assert colors[0] == colors[1] and len(set(colors)) == 3  # one colour per library
+    assert colors[0] == colors[1] and len(set(colors)) == 3  # one color per library
     assert ax.xaxis.get_minor_locator().tick_values(0.2, 4.0) == []  # no minor ticks
     labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert labels and all("10^" not in t and "times" not in t for t in labels)

@@ -19,7 +19,7 @@ def _box(
     height: float = 0.9,
     fontsize: float = 11.5,
 ):
-    """A rounded box centred at (x, y) with ``text`` (mathtext allowed)."""
+    """A rounded box centered at (x, y) with ``text`` (mathtext allowed)."""
     ax.add_patch(
         FancyBboxPatch(
             (x - width / 2, y - height / 2),

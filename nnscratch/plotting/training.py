@@ -104,7 +104,7 @@ def plot_confusion_matrix(
     off = counts.copy()
     np.fill_diagonal(off, 0)
     fig, ax = plt.subplots(figsize=(6, 5.2))
-    # colour the mistakes only: the diagonal would otherwise wash out every other cell
+    # color the mistakes only: the diagonal would otherwise wash out every other cell
     image = ax.imshow(off, cmap="Reds")
     for i in range(classes):
         for j in range(classes):
@@ -124,7 +124,7 @@ def plot_confusion_matrix(
         yticks=range(classes),
         xlabel="predicted digit",
         ylabel="true digit",
-        title=title or "confusion matrix (colour: mistakes only)",
+        title=title or "confusion matrix (color: mistakes only)",
     )
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="number of mistakes")
     fig.tight_layout()
@@ -168,7 +168,7 @@ def plot_weight_images(
     """Each row of a first-layer weight matrix ``W1: (128, 784)`` drawn as a 28x28 image.
 
     Red: positive weights (ink there raises the neuron's input), blue: negative; white: 0. Each
-    image uses its own symmetric colour scale, so the patterns are visible whatever their size.
+    image uses its own symmetric color scale, so the patterns are visible whatever their size.
     """
     W = np.asarray(W)
     if W.ndim != 2 or W.shape[1] != shape[0] * shape[1]:
@@ -338,7 +338,7 @@ def plot_batch_size(
 def plot_epoch_times(seconds: Mapping[str, float], marks: Mapping[str, float] | None = None):
     """Seconds per epoch of each implementation as horizontal bars, on a logarithmic axis.
 
-    Bars share a colour when their names share the first word (``"NumPy mini-batch"`` and
+    Bars share a color when their names share the first word (``"NumPy mini-batch"`` and
     ``"NumPy per-sample SGD"``); the axis has major ticks only, as plain numbers; the legend of
     the vertical reference lines sits above the bars, clear of them.
 
