@@ -11,6 +11,7 @@ keeps one state per parameter key and passes hyper-parameters with ``functools.p
 
 A learning-rate *schedule* (:func:`step_schedule`) is not an optimizer: it is passed as ``lr``.
 :data:`SGD_SCHEDULE` is chapter 5's; the benchmark (``python -m nnscratch.bench``) uses it too.
+:data:`MINIBATCH_LR` is chapter 5's rate for batches of 64, used by chapters 6 to 8.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ import numpy as np
 #: ``step_schedule(*SGD_SCHEDULE)`` gives 0.1 in epochs 1-5, then 0.01. Chapter 5 checks that this
 #: constant is the schedule it chose.
 SGD_SCHEDULE = ([0.1, 0.01], [5])
+
+#: Chapter 5's learning rate for mini-batches of 64, chosen there on the validation set: of the
+#: two best rates of a one-epoch grid (1 and 3), the one ahead after ten epochs. Chapters 6, 7
+#: and 8 train with it in PyTorch, Keras and NumPy; chapter 5 checks that this constant is the
+#: rate it chose.
+MINIBATCH_LR = 1.0
 
 
 def sgd(

@@ -15,6 +15,7 @@ from nnscratch.plotting import (  # noqa: E402
     plot_backward_signal,
     plot_batch_size,
     plot_confusion_matrix,
+    plot_epoch_times,
     plot_learning_curves,
     plot_learning_rates,
     plot_misclassified,
@@ -156,3 +157,20 @@ def test_batch_size_panels():
     np.testing.assert_allclose(ax_t.lines[0].get_ydata(), [3.0, 0.9, 0.6])
     assert [t.get_text() for t in ax_a.get_legend().get_texts()] == ["B = 1", "B = 64"]
     np.testing.assert_allclose(ax_a.lines[1].get_ydata(), [93, 95])
+
+
+def test_epoch_times_bars_major_ticks_only_and_legend_clear_of_the_bars():
+    seconds = {"NumPy one": 4.0, "NumPy batch": 0.7, "PyTorch": 1.4, "Keras": 2.2}
+    fig = plot_epoch_times(seconds, {"products alone": 0.26, "bound": 0.23})
+    ax = fig.axes[0]
+    assert [p.get_width() for p in ax.patches] == list(seconds.values())
+    colors = [p.get_facecolor() for p in ax.patches]
+    assert colors[0] == colors[1] and len(set(colors)) == 3  # one color per library
+    assert ax.xaxis.get_minor_locator().tick_values(0.2, 4.0) == []  # no minor ticks
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert labels and all("10^" not in t and "times" not in t for t in labels)
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    assert legend.y0 >= ax.get_window_extent().y1  # above the axes, covering no bar
+    with pytest.raises(ValueError, match="positive times"):
+        plot_epoch_times({"NumPy": 0.0})

@@ -8,7 +8,8 @@ one output is the figure; none of them shows or closes it. By chapter:
 * :mod:`.backprop`: backpropagation drawn, the error signal per layer, why cross-entropy
   (chapter 4);
 * :mod:`.training`: learning curves, progress of a few runs, learning rates, schedules and batch
-  sizes, the confusion matrix, mistakes and first-layer weights (chapters 4 and 5).
+  sizes, the confusion matrix, mistakes and first-layer weights (chapters 4 and 5); the seconds
+  per epoch of each implementation (chapter 9).
 """
 
 from nnscratch.plotting.backprop import (
@@ -20,6 +21,7 @@ from nnscratch.plotting.data import plot_activation_stats, plot_class_balance, p
 from nnscratch.plotting.training import (
     plot_batch_size,
     plot_confusion_matrix,
+    plot_epoch_times,
     plot_learning_curves,
     plot_learning_rates,
     plot_misclassified,
@@ -36,6 +38,7 @@ __all__ = [
     "plot_class_balance",
     "plot_confusion_matrix",
     "plot_digits",
+    "plot_epoch_times",
     "plot_learning_curves",
     "plot_learning_rates",
     "plot_misclassified",

@@ -9,8 +9,17 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 
-def _box(ax, x: float, y: float, text: str, color: str, width: float = 1.9, height: float = 0.9):
-    """A rounded box centred at (x, y) with ``text`` (mathtext allowed)."""
+def _box(
+    ax,
+    x: float,
+    y: float,
+    text: str,
+    color: str,
+    width: float = 1.9,
+    height: float = 0.9,
+    fontsize: float = 11.5,
+):
+    """A rounded box centered at (x, y) with ``text`` (mathtext allowed)."""
     ax.add_patch(
         FancyBboxPatch(
             (x - width / 2, y - height / 2),
@@ -22,7 +31,7 @@ def _box(ax, x: float, y: float, text: str, color: str, width: float = 1.9, heig
             lw=1,
         )
     )
-    ax.text(x, y, text, ha="center", va="center", fontsize=11.5)
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
 
 
 def _arrow(
@@ -34,6 +43,7 @@ def _arrow(
     style: str = "-",
     offset: float = 0.22,
     rad: float = 0.0,
+    fontsize: float = 10.5,
 ):
     """An arrow from ``start`` to ``end`` with an optional label above its middle."""
     ax.add_patch(
@@ -52,7 +62,7 @@ def _arrow(
     )
     if label:
         mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
-        ax.text(mx, my + offset, label, ha="center", va="bottom", fontsize=10.5, color=color)
+        ax.text(mx, my + offset, label, ha="center", va="bottom", fontsize=fontsize, color=color)
 
 
 def plot_backprop_diagram(sizes: Sequence[int] = (784, 128, 64, 10)):
@@ -77,70 +87,76 @@ def plot_backprop_diagram(sizes: Sequence[int] = (784, 128, 64, 10)):
     fwd, bwd, grad = "#1f5fa8", "#b8431d", "#3d7f3d"
     xs = [0.0, 4.0, 8.0, 12.0]  # columns of a_0 .. a_3
     x_loss = 15.6
-    y_fwd, y_bwd, y_grad = 3.3, 1.3, -0.7
-    fig, ax = plt.subplots(figsize=(11, 5.2))
+    y_fwd, y_bwd, y_grad = 3.5, 1.2, -1.0
+    fig, ax = plt.subplots(figsize=(10, 5.6))
+    big, small = 13, 12  # text in the boxes, labels on the arrows
 
     # forward row: activations, then the loss
-    _box(ax, xs[0], y_fwd, f"$a_0 = x$\n({n0},)", "#e3ecf7", width=1.9)
+    _box(ax, xs[0], y_fwd, f"$a_0 = x$\n({n0},)", "#e3ecf7", width=1.9, fontsize=big)
     for l, n in ((1, n1), (2, n2)):
-        _box(ax, xs[l], y_fwd, f"$z_{l},\\ a_{l} = \\sigma(z_{l})$\n({n},)", "#e3ecf7", width=2.6)
-    _box(ax, xs[3], y_fwd, f"$z_3,\\ p = \\mathrm{{softmax}}(z_3)$\n({n3},)", "#e3ecf7", width=3.0)
-    _box(ax, x_loss, y_fwd, "$L = -\\log p_c$\n(a number)", "#f2f2f2", width=2.0)
+        text = f"$z_{l},\\ a_{l} = \\sigma(z_{l})$\n({n},)"
+        _box(ax, xs[l], y_fwd, text, "#e3ecf7", width=2.7, fontsize=big)
+    text = f"$z_3,\\ p = \\mathrm{{softmax}}(z_3)$\n({n3},)"
+    _box(ax, xs[3], y_fwd, text, "#e3ecf7", width=3.6, fontsize=big)
+    _box(ax, x_loss, y_fwd, "$L = -\\log p_c$\n(a number)", "#f2f2f2", width=2.2, fontsize=big)
     for l in (1, 2, 3):
         shape = (sizes[l], sizes[l - 1])
-        left = xs[l - 1] + (0.95 if l == 1 else 1.3)
-        right = xs[l] - (1.5 if l == 3 else 1.3)
-        _arrow(
-            ax,
-            (left, y_fwd),
-            (right, y_fwd),
-            fwd,
-            f"$z_{l} = W_{l}\\,a_{l - 1}$\n$W_{l}$: {shape}",
-            offset=0.5,
-        )
-    _arrow(ax, (xs[3] + 1.5, y_fwd), (x_loss - 1.0, y_fwd), fwd, "target $y$", offset=0.5)
+        left = xs[l - 1] + (0.95 if l == 1 else 1.35)
+        right = xs[l] - (1.8 if l == 3 else 1.35)
+        label = f"$z_{l} = W_{l}\\,a_{l - 1}$\n$W_{l}$: {shape}"
+        _arrow(ax, (left, y_fwd), (right, y_fwd), fwd, label, offset=0.55, fontsize=small)
+    _arrow(
+        ax,
+        (xs[3] + 1.8, y_fwd),
+        (x_loss - 1.2, y_fwd),
+        fwd,
+        "target $y$",
+        offset=0.55,
+        fontsize=small,
+    )
 
-    # backward row: the errors
-    _box(ax, xs[1], y_bwd, f"$\\delta_1$  ({n1},)", "#f8e6dd", width=2.0)
-    _box(ax, xs[2], y_bwd, f"$\\delta_2$  ({n2},)", "#f8e6dd", width=2.0)
-    _box(ax, xs[3], y_bwd, f"$\\delta_3 = p - y$  ({n3},)", "#f8e6dd", width=3.0)
-    _arrow(ax, (x_loss, y_fwd - 0.47), (xs[3] + 1.5, y_bwd), bwd, "", rad=-0.25)
-    _arrow(
+    # backward row: the errors, each box saying how its error is computed, so that no label
+    # sits on the arrows that cross this row
+    h_bwd = 1.25
+    for l, n in ((1, n1), (2, n2)):
+        text = (
+            f"$\\delta_{l}$  ({n},)\n$= (W_{l + 1}^\\top \\delta_{l + 1})$\n"
+            f"$\\odot\\, \\sigma'(z_{l})$"
+        )
+        _box(ax, xs[l], y_bwd, text, "#f8e6dd", width=2.2, height=h_bwd, fontsize=big)
+    _box(
         ax,
-        (xs[3] - 1.5, y_bwd),
-        (xs[2] + 1.0, y_bwd),
-        bwd,
-        "$(W_3^\\top \\delta_3)$\n$\\odot\\, \\sigma'(z_2)$",
-        offset=0.1,
+        xs[3],
+        y_bwd,
+        f"$\\delta_3 = p - y$\n({n3},)",
+        "#f8e6dd",
+        width=2.2,
+        height=h_bwd,
+        fontsize=big,
     )
-    _arrow(
-        ax,
-        (xs[2] - 1.0, y_bwd),
-        (xs[1] + 1.0, y_bwd),
-        bwd,
-        "$(W_2^\\top \\delta_2)$\n$\\odot\\, \\sigma'(z_1)$",
-        offset=0.1,
-    )
+    _arrow(ax, (x_loss, y_fwd - 0.47), (xs[3] + 1.1, y_bwd), bwd, "", rad=-0.25)
+    for l in (3, 2):
+        _arrow(ax, (xs[l] - 1.1, y_bwd), (xs[l - 1] + 1.1, y_bwd), bwd)
     for l in (1, 2, 3):  # z_l (and p) are needed again on the way back
-        _arrow(ax, (xs[l], y_fwd - 0.47), (xs[l], y_bwd + 0.47), "0.55", style=":")
+        _arrow(ax, (xs[l], y_fwd - 0.47), (xs[l], y_bwd + h_bwd / 2), "0.55", style=":")
 
     # gradient row: outer products of the error with the previous activation
     for l in (1, 2, 3):
         gx = (xs[l - 1] + xs[l]) / 2
         shape = (sizes[l], sizes[l - 1])
         text = f"$\\partial L/\\partial W_{l} = \\delta_{l}\\, a_{l - 1}^\\top$\n{shape}"
-        _box(ax, gx, y_grad, text, "#e4f1e4", width=3.2)
-        _arrow(ax, (xs[l] - 0.5, y_bwd - 0.47), (gx + 0.7, y_grad + 0.47), grad)
-        start = (xs[l - 1] + (0.8 if l == 1 else 1.1), y_fwd - 0.47)  # clear of delta_{l-1}
-        _arrow(ax, start, (gx - 0.5, y_grad + 0.47), grad, style="--")
+        _box(ax, gx, y_grad, text, "#e4f1e4", width=3.4, height=1.0, fontsize=big)
+        _arrow(ax, (xs[l] - 0.5, y_bwd - h_bwd / 2), (gx + 0.7, y_grad + 0.52), grad)
+        start = (xs[l - 1] + (0.8 if l == 1 else 1.3), y_fwd - 0.47)  # clear of delta_{l-1}
+        _arrow(ax, start, (gx - 0.5, y_grad + 0.52), grad, style="--")
 
     for y, text, color in (
         (y_fwd, "forward", fwd),
         (y_bwd, "backward", bwd),
         (y_grad, "gradients", grad),
     ):
-        ax.text(-1.5, y, text, rotation=90, ha="center", va="center", color=color, fontsize=11.5)
-    ax.set(xlim=(-1.9, 16.7), ylim=(-1.3, 4.4))
+        ax.text(-1.6, y, text, rotation=90, ha="center", va="center", color=color, fontsize=big)
+    ax.set(xlim=(-2.0, 16.9), ylim=(-1.6, 4.75))
     ax.axis("off")
     fig.tight_layout()
     return fig

@@ -1,4 +1,4 @@
-"""Figures of training and its results (chapters 4 and 5)."""
+"""Figures of training and its results (chapters 4 and 5), and its speed (chapter 9)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter, NullLocator
 
 from nnscratch.plotting.data import plot_digits
 
@@ -104,7 +104,7 @@ def plot_confusion_matrix(
     off = counts.copy()
     np.fill_diagonal(off, 0)
     fig, ax = plt.subplots(figsize=(6, 5.2))
-    # colour the mistakes only: the diagonal would otherwise wash out every other cell
+    # color the mistakes only: the diagonal would otherwise wash out every other cell
     image = ax.imshow(off, cmap="Reds")
     for i in range(classes):
         for j in range(classes):
@@ -124,7 +124,7 @@ def plot_confusion_matrix(
         yticks=range(classes),
         xlabel="predicted digit",
         ylabel="true digit",
-        title=title or "confusion matrix (colour: mistakes only)",
+        title=title or "confusion matrix (color: mistakes only)",
     )
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="number of mistakes")
     fig.tight_layout()
@@ -168,7 +168,7 @@ def plot_weight_images(
     """Each row of a first-layer weight matrix ``W1: (128, 784)`` drawn as a 28x28 image.
 
     Red: positive weights (ink there raises the neuron's input), blue: negative; white: 0. Each
-    image uses its own symmetric colour scale, so the patterns are visible whatever their size.
+    image uses its own symmetric color scale, so the patterns are visible whatever their size.
     """
     W = np.asarray(W)
     if W.ndim != 2 or W.shape[1] != shape[0] * shape[1]:
@@ -215,11 +215,12 @@ def plot_progress(
     return fig
 
 
-def _plain_log_y(ax, fmt: str = "%g"):
-    """Label a logarithmic y axis with plain numbers (0.5, 1, 2) instead of powers of ten."""
-    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    ax.yaxis.set_major_formatter(FormatStrFormatter(fmt))
-    ax.yaxis.set_minor_formatter(NullFormatter())
+def _plain_log_y(ax, fmt: str = "%g", axis: str = "y", subs=(1.0, 2.0, 5.0)):
+    """Label a logarithmic axis with plain numbers (0.5, 1, 2) instead of powers of ten."""
+    scale = ax.yaxis if axis == "y" else ax.xaxis
+    scale.set_major_locator(LogLocator(base=10, subs=subs))
+    scale.set_major_formatter(FormatStrFormatter(fmt))
+    scale.set_minor_formatter(NullFormatter())
 
 
 def plot_learning_rates(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]]):
@@ -330,5 +331,40 @@ def plot_batch_size(
     ax_a.legend(fontsize=8)
     for ax in (ax_n, ax_t, ax_a):
         ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return fig
+
+
+def plot_epoch_times(seconds: Mapping[str, float], marks: Mapping[str, float] | None = None):
+    """Seconds per epoch of each implementation as horizontal bars, on a logarithmic axis.
+
+    Bars share a color when their names share the first word (``"NumPy mini-batch"`` and
+    ``"NumPy per-sample SGD"``); the axis has major ticks only, as plain numbers; the legend of
+    the vertical reference lines sits above the bars, clear of them.
+
+    Args:
+        seconds: implementation -> seconds per epoch, drawn top to bottom in this order.
+        marks: label -> seconds, a vertical reference line each (e.g. an arithmetic bound).
+    """
+    if not seconds or min(seconds.values()) <= 0:
+        raise ValueError(
+            f"plot_epoch_times needs at least one implementation and positive times; "
+            f"got {dict(seconds)!r}"
+        )
+    names = list(seconds)
+    families = list(dict.fromkeys(name.split()[0] for name in names))
+    colors = [f"C{families.index(name.split()[0])}" for name in names]
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    ax.barh(names, [seconds[name] for name in names], color=colors)
+    styles = ({"color": "0.15", "ls": "--"}, {"color": "0.15", "ls": ":"})
+    for k, (label, value) in enumerate((marks or {}).items()):
+        ax.axvline(value, lw=1.5, label=label, **styles[k % 2])
+    ax.set(xscale="log", xlabel="seconds per epoch (log scale)")
+    _plain_log_y(ax, axis="x", subs=(1.0, 2.0, 3.0, 5.0))
+    ax.xaxis.set_minor_locator(NullLocator())  # major ticks only: no colliding labels
+    ax.invert_yaxis()
+    ax.grid(alpha=0.3, axis="x")
+    if marks:
+        ax.legend(fontsize=9, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=2, frameon=False)
     fig.tight_layout()
     return fig
