@@ -38,9 +38,9 @@ from nnscratch.bench.machine import libraries, load_average, peak_rss_mb
 from nnscratch.bench.memory import RSSSampler
 from nnscratch.data import mnist_splits
 from nnscratch.network import Network
-from nnscratch.optim import SGD_SCHEDULE, step_schedule
+from nnscratch.optim import MINIBATCH_LR, SGD_SCHEDULE, step_schedule
 
-LR = 1.0  # mini-batch SGD learning rate, batch 64 (all frameworks alike)
+LR = MINIBATCH_LR  # mini-batch SGD learning rate, batch 64 (all frameworks alike)
 BATCH = 64
 SIZES = (784, 128, 64, 10)
 
