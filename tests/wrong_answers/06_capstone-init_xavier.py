@@ -1,4 +1,4 @@
-# Exercise 3's Xavier initialisation kept for ReLU layers.
+# Exercise 3's Xavier initialization kept for ReLU layers.
 # exercise: 06_capstone
 # fails: init_params
 # message: Xavier

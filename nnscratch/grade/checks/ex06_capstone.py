@@ -1,6 +1,6 @@
 """Checks of exercise 6, the capstone (``exercises/06_capstone.ipynb``).
 
-The learner assembles the pieces of exercises 1-5 into one network: He initialisation, ReLU hidden
+The learner assembles the pieces of exercises 1-5 into one network: He initialization, ReLU hidden
 layers with biases for any ``sizes``, the gradients of a mini-batch, Adam, the choice of the number
 of epochs on the validation split, and the training. The checks compare with the grader's
 reference network below (float64), with central differences and with exercise 5's reference Adam.
@@ -169,7 +169,7 @@ def check_init_params(init_params: Callable) -> None:
             )
             raise CheckFailed(
                 f"{what}: the weights of W{l} have mean {np.mean(W):.4f} and standard deviation "
-                f"{std:.4f}; He's initialisation draws them from N(0, 2 / n_(l-1)), a standard "
+                f"{std:.4f}; He's initialization draws them from N(0, 2 / n_(l-1)), a standard "
                 f"deviation of sqrt(2 / {n_in}) = {he:.4f}.{hint}"
             )
     if any(not np.array_equal(params[k], np.asarray(again[k])) for k in params):
