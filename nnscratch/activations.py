@@ -1,7 +1,7 @@
 """Activation functions and their derivatives, written to be numerically stable (chapter 3).
 
 Every function works elementwise on an array of any shape and keeps its dtype; ``softmax``
-normalises along one axis (the last by default, i.e. each row of a batch ``(B, 10)``). ReLU is not
+normalizes along one axis (the last by default, i.e. each row of a batch ``(B, 10)``). ReLU is not
 here: it is exercise 1's answer, which the learner writes (no chapter uses it).
 """
 

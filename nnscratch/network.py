@@ -47,7 +47,7 @@ class Network:
         sizes: neurons per layer, input first, e.g. ``(784, 128, 64, 10)``.
         seed: seed of the generator that draws the initial weights.
         init: ``"xavier"``, ``"he"`` or ``"tutorial"``; see :data:`INIT_SCALES`.
-        biases: add a bias vector to every layer (initialised to zero).
+        biases: add a bias vector to every layer (initialized to zero).
         dtype: ``np.float32`` (fast) or ``np.float64`` (for gradient checks).
     """
 

@@ -27,7 +27,7 @@ import yaml
 import nnscratch.grade
 from nnscratch.grade import checks, harness, release, restore, runner, stubs
 from nnscratch.grade.report import Report, format_reports
-from nnscratch.grade.settings import Settings
+from nnscratch.grade.settings import MIN_ACCURACY, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 RELEASED = restore.released()  # the manifest written by the release: the one list of exercises
@@ -143,9 +143,10 @@ def test_exercise_holds_stubs_not_solutions(name):
     how_to = next(c for c in exercise.cells if c.id == "how-to")
     assert (
         "tags" not in how_to.metadata
-        and f"python -m nnscratch.grade exercises/{name}.ipynb" in how_to.source
+        and f".venv/bin/python -m nnscratch.grade exercises/{name}.ipynb" in how_to.source
     )
-    assert f"pytest --nbval-lax exercises/{name}.ipynb" in how_to.source
+    assert f".venv/bin/pytest --nbval-lax exercises/{name}.ipynb" in how_to.source
+    assert "quick mode" in how_to.source  # what the self-check runs in, from the root
     assert exercise.cells[1].source.startswith(f"# Exercise {int(name[:2])}:")
     assert solution.cells[1].source.startswith(f"# Solution {int(name[:2])}:")
     checks = [c for c in exercise.cells if "check" in c.metadata.get("tags", [])]
@@ -157,6 +158,47 @@ def test_exercise_holds_stubs_not_solutions(name):
         assert len(code) == 2 and code[0].startswith(
             f"from nnscratch.grade.checks.ex{name} import check_"
         )
+
+
+# The training checks' keys in settings.MIN_ACCURACY, in the order the exercise states them.
+TRAINING_KEYS = {
+    "01_relu": ["relu"],
+    "02_biases": ["biases"],
+    "03_layer_loops": ["loops_softmax", "loops", "loops_deep"],
+    "04_minibatch": ["minibatch"],
+    "05_optimizers": ["optimizers"],
+}
+PERCENT = r"(\d+(?:\.\d+)?)%"
+STATED = re.compile(
+    rf"at\s+least\s+{PERCENT}\s+in\s+a\s+full\s+grade,\s+{PERCENT}\s+in\s+a\s+quick\s+one"
+)
+
+
+def test_every_training_threshold_is_stated_by_its_exercise():
+    keys = [key for listed in TRAINING_KEYS.values() for key in listed]
+    assert sorted(keys) == sorted(MIN_ACCURACY), (
+        "each key of settings.MIN_ACCURACY belongs to one exercise in TRAINING_KEYS, whose "
+        "statement gives its thresholds"
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exercise_states_the_accuracy_its_training_check_needs(name):
+    """The learner reads, where the training is described, the validation accuracy the training
+    check needs in a full and in a quick grade: the numbers of settings.MIN_ACCURACY, typed once
+    in the solution (exercises cite no computed number), kept equal by this test."""
+    exercise = nbformat.read(ROOT / "exercises" / f"{name}.ipynb", as_version=4)
+    text = "\n".join(c.source for c in exercise.cells if c.cell_type == "markdown")
+    stated = [(float(full), float(quick)) for full, quick in STATED.findall(text)]
+    expected = [
+        (round(MIN_ACCURACY[k]["full"] * 100, 6), round(MIN_ACCURACY[k]["quick"] * 100, 6))
+        for k in TRAINING_KEYS[name]
+    ]
+    assert stated == expected, (
+        f"{name}: the statement gives {stated} (full, quick), settings.MIN_ACCURACY "
+        f"{dict(zip(TRAINING_KEYS[name], expected))}: write 'at least F% in a full grade, Q% in a "
+        "quick one' for each training check, in the order of TRAINING_KEYS"
+    )
 
 
 def test_stub_keeps_signature_and_docstring():

@@ -1,8 +1,8 @@
-"""Exercise 5's checks on a catalogue of update rules, called directly (one process, fast): the
+"""Exercise 5's checks on a catalog of update rules, called directly (one process, fast): the
 right rules pass however they are written, and every known mistake is named.
 
 ``tests/wrong_answers/05_optimizers-*`` grade a selection of the same mistakes through notebooks;
-this file covers the whole catalogue of :mod:`nnscratch.grade.checks.ex05_optimizers`.
+this file covers the whole catalog of :mod:`nnscratch.grade.checks.ex05_optimizers`.
 """
 
 from __future__ import annotations

@@ -183,8 +183,8 @@ def run(
     torch.set_num_threads(threads)
     try:
         keras_net.tf.config.threading.set_intra_op_parallelism_threads(threads)
-    except RuntimeError:  # TensorFlow already initialised in this process: it keeps its setting
-        out("(TensorFlow was already initialised: it keeps its own number of threads)")
+    except RuntimeError:  # TensorFlow already initialized in this process: it keeps its setting
+        out("(TensorFlow was already initialized: it keeps its own number of threads)")
     try:
         with threadpool_limits(threads):  # NumPy's BLAS (and OpenMP pools)
             return _run(quick, epochs, lr, seed, out, measures)

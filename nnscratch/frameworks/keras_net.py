@@ -44,7 +44,7 @@ def build_model(
         biases: ``use_bias`` of every layer.
         dtype: ``"float32"`` or ``"float64"`` (weights and computations).
         output: ``"logits"`` (linear last layer) or ``"softmax"``.
-        init: kernel initialiser; ``"glorot_normal"`` draws like our ``init="xavier"``
+        init: kernel initializer; ``"glorot_normal"`` draws like our ``init="xavier"``
             (normal, standard deviation ``sqrt(2 / (n_in + n_out))``).
     """
     if output not in ("logits", "softmax"):

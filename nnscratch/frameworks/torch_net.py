@@ -35,7 +35,7 @@ class TorchNet(nn.Module):
         biases: give every ``nn.Linear`` a bias (our NumPy network has none by default).
         dtype: ``torch.float32`` (training) or ``torch.float64`` (exact comparisons).
 
-    The weights start from PyTorch's own initialisation (uniform in ``+-1/sqrt(n_in)``); use
+    The weights start from PyTorch's own initialization (uniform in ``+-1/sqrt(n_in)``); use
     :func:`load_params` to start from the NumPy network's weights instead.
     """
 

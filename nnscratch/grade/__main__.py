@@ -1,11 +1,12 @@
 """``python -m nnscratch.grade PATH...``: grade exercise notebooks (or folders of them).
 
-Examples::
+Examples, from the root of a clone (``make lab`` and ``make test`` create ``.venv`` without
+activating it; where the course's environment is active, as on Binder, plain ``python``)::
 
-    python -m nnscratch.grade exercises/02_biases.ipynb          # one notebook, a full grade
-    python -m nnscratch.grade --quick --jobs 2 exercises/         # all, on a slice of MNIST
-    python -m nnscratch.grade --only relu,relu_prime exercises/01_relu.ipynb   # two checks
-    python -m nnscratch.grade --jobs 2 --csv grades.csv submissions/   # a class's gradebook
+    .venv/bin/python -m nnscratch.grade exercises/02_biases.ipynb     # one notebook, a full grade
+    .venv/bin/python -m nnscratch.grade --quick --jobs 2 exercises/    # all, on a slice of MNIST
+    .venv/bin/python -m nnscratch.grade --only relu,relu_prime exercises/01_relu.ipynb  # two checks
+    .venv/bin/python -m nnscratch.grade --jobs 2 --csv grades.csv submissions/  # a gradebook
 
 The grade's settings are the command's, never the notebook's: a full grade unless ``--quick``
 (``NNSCRATCH_QUICK`` in the grader's environment does not matter; the kernel gets it set or unset

@@ -1,4 +1,4 @@
-"""A class's gradebook: ``python -m nnscratch.grade --csv grades.csv submissions/``.
+"""A class's gradebook: ``.venv/bin/python -m nnscratch.grade --csv grades.csv submissions/``.
 
 A folder of submissions holds, for each learner, either a sub-folder named after the learner with
 their notebooks inside (any file names: the notebook's metadata says which exercise it is), or

@@ -1,4 +1,4 @@
-# A forward pass that normalises the inputs in place (the caller's X changes).
+# A forward pass that normalizes the inputs in place (the caller's X changes).
 # exercise: 02_biases
 # fails: forward_biases
 # message: changed `X`

@@ -1,4 +1,4 @@
-# All weights initialised to zero.
+# All weights initialized to zero.
 # exercise: 03_layer_loops
 # fails: init_params
 # message: the same value

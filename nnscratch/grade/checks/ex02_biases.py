@@ -1,6 +1,6 @@
 """Checks of exercise 2, biases (``exercises/02_biases.ipynb``).
 
-Their initialisation, the forward and backward pass with biases, and the training. The learner
+Their initialization, the forward and backward pass with biases, and the training. The learner
 writes ``init_biases``, ``forward`` and the bias gradients of ``backward`` in NumPy: while they run,
 the course network (its constructor, ``forward``, ``deltas``, ``backward``) raises.
 """

@@ -1,6 +1,6 @@
 """Checks of exercise 3, layer loops (``exercises/03_layer_loops.ipynb``).
 
-Any number of layers: initialised, run forward, backpropagated and trained. The learner writes
+Any number of layers: initialized, run forward, backpropagated and trained. The learner writes
 ``init_params``, ``forward`` and ``backward`` as loops in NumPy: while they run, the course network
 (its constructor, ``forward``, ``deltas``, ``backward``) raises.
 """
@@ -95,7 +95,7 @@ def check_init_params(init_params: Callable) -> None:
                 )
             if abs(float(W.mean())) > 5 * std / np.sqrt(W.size) + 1e-12 and W.size > 100:  # 5 sigma
                 raise CheckFailed(
-                    f"{what}['{key}'] has mean {W.mean():.3g}: draw weights centred on 0."
+                    f"{what}['{key}'] has mean {W.mean():.3g}: draw weights centered on 0."
                 )
     sizes = list(LOOP_SIZES[1])
     with _yours("init_params"):

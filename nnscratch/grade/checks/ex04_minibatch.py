@@ -104,7 +104,7 @@ def check_minibatches(minibatches: Callable) -> None:
         raise CheckFailed(
             f"the default batch_size of minibatches is {default.default!r}: keep the default of "
             "the statement, 32 (any size from 2 to 63 is accepted: small batches make many "
-            "updates per epoch, yet are vectorised)."
+            "updates per epoch, yet are vectorized)."
         )
     for n, size in ((100, 32), (64, 16), (5, 32)):
         what = f"minibatches({n}, batch_size={size}, rng=np.random.default_rng(0))"
