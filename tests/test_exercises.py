@@ -167,6 +167,7 @@ TRAINING_KEYS = {
     "03_layer_loops": ["loops_softmax", "loops", "loops_deep"],
     "04_minibatch": ["minibatch"],
     "05_optimizers": ["optimizers"],
+    "06_capstone": ["capstone"],
 }
 PERCENT = r"(\d+(?:\.\d+)?)%"
 STATED = re.compile(
