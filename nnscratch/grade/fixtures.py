@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from nnscratch.activations import softmax
 from nnscratch.data import Split
 from nnscratch.gradcheck import rel_error
 from nnscratch.grade.harness import CheckFailed, call
@@ -146,6 +147,23 @@ def gradient_hint(key: str, mine: np.ndarray, true: np.ndarray, batch: int) -> s
     if abs(c) > 1e-12:
         return f" It is {c:.4g} times the true gradient: look for a missing or extra factor."
     return ""
+
+
+def stable_softmax(a_last: Any, z_last: Any, what: str, L: int) -> None:
+    """CheckFailed unless ``a_last`` is the softmax of the large logits ``z_last``, finite: the
+    learner's own softmax must not overflow (``np.exp`` gives inf above about 709 in float64)."""
+    z = np.asarray(z_last, dtype=np.float64)
+    a = np.asarray(a_last, dtype=np.float64)
+    big = float(np.max(np.abs(z)))
+    if a.shape == z.shape and np.all(np.isfinite(a)) and np.allclose(a, softmax(z), atol=1e-9):
+        return
+    found = "holds NaN or inf" if not np.all(np.isfinite(a)) else "is not softmax(Z) row by row"
+    raise CheckFailed(
+        f"{what}: with logits Z{L} as large as {big:.0f}, A{L} {found}. np.exp overflows to inf "
+        "above about 709 (88 in float32), and inf / inf is NaN. Since softmax(z) = softmax(z - c) "
+        "for any number c, subtract each row's largest logit before exponentiating (as the "
+        "course's softmax does): the largest exponent is then 0."
+    )
 
 
 def validation() -> Split:
