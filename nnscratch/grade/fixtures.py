@@ -180,6 +180,15 @@ def at_least(key: str) -> str:
     return f"at least {settings.min_accuracy(key):.2f}, {settings.mode} grade"
 
 
+#: What a failed training check says in a quick grade, for networks that learn slowly.
+SLOW_IN_QUICK = {
+    "loops_deep": " Make the earlier checks pass first. A five-layer sigmoid network learns slowly "
+    "(its errors pass through four sigmoid derivatives, each at most 1/4, on the way back), so "
+    "after the few epochs of a quick grade even a correct one can still be near chance with some "
+    "seeds: run a full grade (without --quick) before looking for a mistake.",
+}
+
+
 def trained_accuracy(net: Any, key: str, what: str) -> float:
     """The validation accuracy of a trained network on :func:`validation`; CheckFailed below the
     grade's minimum for ``key`` (:data:`~.settings.MIN_ACCURACY`)."""
@@ -202,6 +211,8 @@ def trained_accuracy(net: Any, key: str, what: str) -> float:
             " This notebook ran in quick mode (NNSCRATCH_QUICK is set in its kernel, e.g. by "
             "%env), so it trained on a slice of MNIST; this is a full grade: remove that setting."
             if settings.graded and not settings.quick and is_quick()
+            else SLOW_IN_QUICK[key]
+            if settings.quick and key in SLOW_IN_QUICK
             else " Make the earlier checks pass first; then check the learning rate and the "
             "number of epochs."
         )
