@@ -253,3 +253,14 @@ def test_gradebook_grades_a_class_into_one_row_per_learner_and_exercise(tmp_path
     assert "metadata says it is exercise 01_relu" in got[("dave", "02_biases")]["problem"]
     assert got[("dave", "01_relu")]["problem"] == "missing"
     assert f"wrote {out}" in run.stdout
+
+
+def test_a_failed_check_leads_with_the_error_of_a_cell_before_it():
+    reply = {"ename": "CheckFailed", "evalue": "net reaches a validation accuracy of 0.0900"}
+    before = "cell 10 (`data = mnist_splits()`) raised TypeError: sgd() got an unexpected keyword"
+    message = runner.failed_check_message(reply, "biases_training", before, before)
+    assert message.startswith(before) and message.endswith(reply["evalue"])
+    assert runner.failed_check_message(reply, "biases_training", before, None) == reply["evalue"]
+    missing = {"ename": "NameError", "evalue": "name 'net' is not defined"}
+    message = runner.failed_check_message(missing, "biases_training", before, before)
+    assert message.count(before) == 1

@@ -206,6 +206,9 @@ def adam_variant(**change):
         else:
             m_hat, v_hat = m / (1 - beta1**t_used), v / (1 - beta2**t_used)
         den = np.sqrt(v_hat + eps) if change.get("inside") else np.sqrt(v_hat) + eps
+        if change.get("paper"):  # lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t); eps on sqrt(v)
+            step = lr * np.sqrt(1 - beta2**t_used) / (1 - beta1**t_used)
+            return w - step * m / (np.sqrt(v) + eps), (m, v, t + 1)
         return w - lr * m_hat / den, (m, v, t + 1)
 
     return rule
@@ -246,6 +249,8 @@ WRONG = [
     ("rmsprop", per_shape(rmsprop), "one state per parameter"),
     ("adam", adam_variant(nobias=True), "without bias correction"),
     ("adam", adam_variant(inside=True), "sqrt(v_hat) + eps"),
+    ("adam", adam_variant(paper=True), "the Adam paper's efficient form"),
+    ("adam", adam_variant(paper=True, t1=True), "differs slightly from torch.optim.Adam's"),
     ("adam", adam_variant(t0=True), "1 - beta1^0 = 0"),
     ("adam", adam_variant(t1=True), "uses t = 1 at every step"),
     ("adam", adam_global_t, "one state per parameter"),

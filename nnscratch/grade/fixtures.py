@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from nnscratch.activations import softmax
 from nnscratch.data import Split
 from nnscratch.gradcheck import rel_error
 from nnscratch.grade.harness import CheckFailed, call
@@ -148,6 +149,23 @@ def gradient_hint(key: str, mine: np.ndarray, true: np.ndarray, batch: int) -> s
     return ""
 
 
+def stable_softmax(a_last: Any, z_last: Any, what: str, L: int) -> None:
+    """CheckFailed unless ``a_last`` is the softmax of the large logits ``z_last``, finite: the
+    learner's own softmax must not overflow (``np.exp`` gives inf above about 709 in float64)."""
+    z = np.asarray(z_last, dtype=np.float64)
+    a = np.asarray(a_last, dtype=np.float64)
+    big = float(np.max(np.abs(z)))
+    if a.shape == z.shape and np.all(np.isfinite(a)) and np.allclose(a, softmax(z), atol=1e-9):
+        return
+    found = "holds NaN or inf" if not np.all(np.isfinite(a)) else "is not softmax(Z) row by row"
+    raise CheckFailed(
+        f"{what}: with logits Z{L} as large as {big:.0f}, A{L} {found}. np.exp overflows to inf "
+        "above about 709 (88 in float32), and inf / inf is NaN. Since softmax(z) = softmax(z - c) "
+        "for any number c, subtract each row's largest logit before exponentiating (as the "
+        "course's softmax does): the largest exponent is then 0."
+    )
+
+
 def validation() -> Split:
     """The validation split the grade evaluates trained networks on: the grader's choice (the
     full 9,000 images, or the quick slice of 1,000), whatever the notebook loaded or changed."""
@@ -160,6 +178,15 @@ def at_least(key: str) -> str:
     """'at least 0.95, full grade': the training check ``key``'s minimum, for a PASS line."""
     settings = current()
     return f"at least {settings.min_accuracy(key):.2f}, {settings.mode} grade"
+
+
+#: What a failed training check says in a quick grade, for networks that learn slowly.
+SLOW_IN_QUICK = {
+    "loops_deep": " Make the earlier checks pass first. A five-layer sigmoid network learns slowly "
+    "(its errors pass through four sigmoid derivatives, each at most 1/4, on the way back), so "
+    "after the few epochs of a quick grade even a correct one can still be near chance with some "
+    "seeds: run a full grade (without --quick) before looking for a mistake.",
+}
 
 
 def trained_accuracy(net: Any, key: str, what: str) -> float:
@@ -184,6 +211,8 @@ def trained_accuracy(net: Any, key: str, what: str) -> float:
             " This notebook ran in quick mode (NNSCRATCH_QUICK is set in its kernel, e.g. by "
             "%env), so it trained on a slice of MNIST; this is a full grade: remove that setting."
             if settings.graded and not settings.quick and is_quick()
+            else SLOW_IN_QUICK[key]
+            if settings.quick and key in SLOW_IN_QUICK
             else " Make the earlier checks pass first; then check the learning rate and the "
             "number of epochs."
         )

@@ -73,6 +73,19 @@ def _error_message(reply: dict, check: str | None, last_error: str | None = None
     return f"{ename} {where}: {evalue}"
 
 
+def failed_check_message(
+    reply: dict, check: str, last_error: str | None = None, recent_error: str | None = None
+) -> str:
+    """Words for a failed check cell. ``recent_error`` is the error of a learner's cell since the
+    previous check (e.g. the training cell): the check judged what that cell left behind, so the
+    message leads with it (a network trained half way is not a learning-rate problem)."""
+    message = _error_message(reply, check, last_error)
+    # the first error since the previous check cell; later ones may only follow from it
+    if recent_error and reply.get("ename") not in ("NameError", TIMEOUT_ENAME):
+        message = f"{recent_error} (fix that first); then the check found: {message}"
+    return message
+
+
 def kernel_env(settings: Settings) -> dict[str, str]:
     """The kernel's environment: the grader's, with the grade's mode and one BLAS thread."""
     env = dict(os.environ)
@@ -137,7 +150,7 @@ def run_notebook(
     )
     results: dict[int, CheckResult] = {}
     notes: list[str] = []
-    problem, last_error = None, None
+    problem, last_error, recent_error = None, None, None
     deadline = time.monotonic() + settings.notebook_timeout
     # The kernel process's own log (not the cells' output) goes nowhere: ipykernel warns about TCP.
     with client.setup_kernel(stderr=subprocess.DEVNULL, env=kernel_env(settings)):
@@ -175,16 +188,19 @@ def run_notebook(
             if index in check_at:
                 detail = None if failed else _passed_detail(client, check_at[index])
                 if failed:
-                    message = _error_message(reply, check_at[index], last_error)
+                    message = failed_check_message(reply, check_at[index], last_error, recent_error)
                 elif detail is None:
                     message = "the check cell ran, but its check did not record that it passed"
                 else:
                     message = detail
                 results[index] = CheckResult(exercise, check_at[index], detail is not None, message)
+                recent_error = None
             elif failed:
                 last_error = f"{describe(cell, index)} raised {reply.get('ename', 'an error')}"
                 if reply.get("evalue"):
-                    last_error += f": {reply['evalue']}"
+                    evalue = reply["evalue"].strip()
+                    last_error += f": {evalue if len(evalue) <= 200 else evalue[:197] + '...'}"
+                recent_error = recent_error or last_error  # the first: the others may follow
                 notes.append(f"{describe(cell, index)}: {_error_message(reply, None)}")
             if failed and reply.get("ename") == TIMEOUT_ENAME:
                 problem = f"{describe(cell, index)} did not finish within {limit} s and was stopped"

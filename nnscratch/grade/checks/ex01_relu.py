@@ -17,6 +17,7 @@ from nnscratch.grade.fixtures import (
     at_least,
     library_relus,
     network_methods,
+    stable_softmax,
     toy_batch,
     trained_accuracy,
     validation,
@@ -178,7 +179,8 @@ def check_relu_network(ReLUNetwork: type) -> None:
             )
     worst = max(_relu_network_at(ReLUNetwork, sizes) for sizes in ((6, 5, 4, 3), (6, 5, 5, 4, 3)))
     return (
-        "its own forward and deltas, for 3 and 4 layers: hidden layers apply ReLU, output softmax; "
+        "its own forward and deltas, for 3 and 4 layers: hidden layers apply ReLU, output softmax "
+        "(stable for large logits); "
         f"inputs unchanged; gradients match central differences (max relative error {worst:.1e})"
     )
 
@@ -214,6 +216,13 @@ def _relu_network_at(ReLUNetwork: type, sizes: tuple[int, ...]) -> float:
     problem = _hidden_layer_problem(net, activations, zs)
     if problem:
         raise CheckFailed(f"{what}: {problem}")
+    # ReLU layers without biases are positively homogeneous: scaling X scales the logits.
+    top = float(np.max(zs[-1]))
+    scale = 1000.0 / (top if top > 1e-6 else max(float(np.max(np.abs(zs[-1]))), 1e-12))
+    big_what = f"net.forward(X * {scale:.4g}) (inputs scaled up), sizes {sizes}"
+    with _own_methods():
+        big = pair(call(net.forward, big_what, X * scale), big_what, "(activations, zs)")
+    stable_softmax(big[0][-1], big[1][-1], big_what, L)
     one_what = f"net.forward(x) for one image x of shape ({sizes[0]},)"
     with _own_methods():
         one = pair(call(net.forward, one_what, X[0]), one_what, "(activations, zs)")

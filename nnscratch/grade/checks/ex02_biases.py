@@ -18,6 +18,7 @@ from nnscratch.grade.fixtures import (
     gradient_hint,
     network,
     network_methods,
+    stable_softmax,
     toy_batch,
     trained_accuracy,
 )
@@ -75,7 +76,18 @@ def check_init_biases(init_biases: Callable) -> None:
                     f"{what}['{key}'] has dtype {b.dtype}: biases are floats (they change in "
                     "training)."
                 )
+            if b.dtype != np.float32:
+                raise CheckFailed(
+                    f"{what}['{key}'] has dtype {b.dtype}: make the biases float32, as the "
+                    "statement asks, like the network's weights (NumPy's default is float64)."
+                )
             finite(b, f"{what}['{key}']")
+            if np.any(b != 0):
+                raise CheckFailed(
+                    f"{what}['{key}'] is not all zeros (largest |b| {np.max(np.abs(b)):.3g}): "
+                    "start every bias at 0, as the statement asks. The random weights already "
+                    "make the neurons differ; training moves the biases from 0."
+                )
     return "one 1-D bias vector per layer: b1 (128,), b2 (64,), b3 (10,) for 784-128-64-10"
 
 
@@ -122,7 +134,16 @@ def check_forward_biases(forward: Callable) -> None:
                 f"{what}: A{l} should be {act}(Z{l}) (relative error "
                 f"{rel_error(a, true_a[l]):.2e})."
             )
-    return "Z_l = A_(l-1) W_l^T + b_l on every row, shapes (B, n_l); params and X unchanged"
+    big = {**params, "b3": params["b3"] + np.array([800.0, 790.0, 0.0, -800.0])}
+    ref.params.update(b3=big["b3"].copy())
+    what = "forward(params, X) with (800, 790, 0, -800) added to b3, sizes (12, 7, 5, 4)"
+    with _yours(what):
+        activations, zs = pair(call(forward, what, big, X), what, "(activations, zs)")
+    stable_softmax(activations[-1], zs[-1], what, 3)
+    return (
+        "Z_l = A_(l-1) W_l^T + b_l on every row, shapes (B, n_l); softmax stable for large logits; "
+        "params and X unchanged"
+    )
 
 
 @check
@@ -216,11 +237,17 @@ def check_biases_training(net: Any) -> None:
             )
         b = array(net.params[f"b{l}"], f"net.params['b{l}']")
         finite(b, f"net.params['b{l}']", "Training diverged: try a smaller learning rate.")
+        if b.size > 1 and np.all(b == b.flat[0]) and b.flat[0] == 0:
+            raise CheckFailed(
+                f"after training, every entry of b{l} is still 0: the biases were never updated. "
+                "Does backward return their gradients 'b1', 'b2', 'b3'?"
+            )
         if b.size > 1 and np.all(b == b.flat[0]):
             raise CheckFailed(
-                f"after training, every entry of b{l} still has the same value {b.flat[0]:.4g}: "
-                "the biases were never updated. Does backward return their gradients 'b1', 'b2', "
-                "'b3'?"
+                f"after training, every entry of b{l} has the same value {b.flat[0]:.4g}: from 0, "
+                "training moved them all by the same amount at every step, so the gradient "
+                f"of b{l} that backward returns is one number for the whole layer instead of one "
+                f"per neuron (the mean of Delta{l} over the batch, a vector)."
             )
     acc = trained_accuracy(net, "biases", "net")
     return f"the biases were trained; validation accuracy {acc:.4f} ({at_least('biases')})"

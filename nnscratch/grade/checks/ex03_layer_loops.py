@@ -40,6 +40,8 @@ from nnscratch.network import Network
 LOOP_SIZES = ((784, 10), (784, 128, 64, 10), (784, 256, 128, 64, 32, 10))
 # same depths, small enough for full gradient checks
 SMALL_LOOP_SIZES = ((9, 4), (9, 6, 5, 4), (9, 8, 7, 6, 5, 4))
+# ten layers (W1, ..., W10: sorted(params) would put W10 before W2), small and cheap
+DEEP_SIZES = (6,) + (5,) * 10
 
 
 def _yours(what: str):
@@ -48,6 +50,34 @@ def _yours(what: str):
         network_methods("__init__", "forward", "deltas", "backward"),
         "write it yourself as a loop over the layers, instead of running the course network.",
     )
+
+
+def _leading_draws(W: np.ndarray, k: int = 16) -> list[np.ndarray]:
+    """The first ``k`` entries of ``W`` in row and in column order, scaled to unit length."""
+    out = []
+    for order in ("C", "F"):
+        a = np.asarray(W, dtype=np.float64).ravel(order=order)[:k]
+        norm = np.linalg.norm(a)
+        out.append(a / norm if norm > 0 else a)
+    return out
+
+
+def _same_draws(params: dict, keys: list[str], what: str) -> None:
+    """CheckFailed if two layers start from the same random numbers (a generator made from the
+    seed again for every layer)."""
+    for i, first in enumerate(keys):
+        for second in keys[i + 1 :]:
+            if any(
+                np.allclose(a, b, rtol=0, atol=1e-5) or np.allclose(a, -b, rtol=0, atol=1e-5)
+                for a in _leading_draws(params[first])
+                for b in _leading_draws(params[second])
+            ):
+                raise CheckFailed(
+                    f"{what}: {first} and {second} start with the same random numbers (scaled by "
+                    "their standard deviations): every layer draws from a new generator made from "
+                    "the same seed. Make one generator, np.random.default_rng(seed), before the "
+                    "loop over the layers, and draw every layer from it."
+                )
 
 
 @check
@@ -75,8 +105,11 @@ def check_init_params(init_params: Callable) -> None:
                 f"W{l} maps layer {l - 1} ({n_in} neurons) to layer {l} ({n_out}): shape (n_out, "
                 "n_in).",
             )
-            if not np.issubdtype(W.dtype, np.floating):
-                raise CheckFailed(f"{what}['{key}'] has dtype {W.dtype}; weights must be floats.")
+            if W.dtype != np.float32:
+                raise CheckFailed(
+                    f"{what}['{key}'] has dtype {W.dtype}: store the weights as float32, as the "
+                    "statement asks (the network computes in float32; NumPy draws float64)."
+                )
             finite(W, f"{what}['{key}']")
             W = W.astype(np.float64)
             if np.all(W == W.flat[0]):
@@ -97,6 +130,7 @@ def check_init_params(init_params: Callable) -> None:
                 raise CheckFailed(
                     f"{what}['{key}'] has mean {W.mean():.3g}: draw weights centered on 0."
                 )
+        _same_draws(params, keys, what)
     sizes = list(LOOP_SIZES[1])
     with _yours("init_params"):
         first = call(init_params, f"init_params({sizes}, seed=0)", sizes, seed=0)
@@ -121,7 +155,7 @@ def check_init_params(init_params: Callable) -> None:
 @check
 def check_forward_loops(forward: Callable) -> None:
     """``forward(params, X)`` works for any depth and agrees with the course network."""
-    for sizes in LOOP_SIZES:
+    for sizes in (*LOOP_SIZES, DEEP_SIZES):
         ref = network(sizes, seed=11)
         X, _ = toy_batch(sizes[0], sizes[-1], 5, seed=12)
         L = len(sizes) - 1
@@ -153,8 +187,26 @@ def check_forward_loops(forward: Callable) -> None:
                         f"{what}: {name} differs from the course network (relative error "
                         f"{rel_error(mine, true):.2e}). Layer {l}, {kind}, computes the weighted "
                         f"sums Z{l} = A{l - 1} W{l}^T, then A{l} = {act}(Z{l})."
+                        + _order_hint(params, activations, zs, l)
                     )
-    return "agrees with the course network for 1, 3 and 5 layers; params and X unchanged"
+    return "agrees with the course network for 1, 3, 5 and 10 layers; params and X unchanged"
+
+
+def _order_hint(params: dict, activations: list, zs: list, l: int) -> str:
+    """A sentence if Z_l was computed with the weight matrix that sorted(params) puts l-th."""
+    key = sorted(params)[l - 1]
+    if key == f"W{l}":
+        return ""
+    try:
+        used = np.asarray(activations[l - 1], dtype=np.float64) @ np.asarray(params[key]).T
+        if not np.allclose(zs[l - 1], used, rtol=1e-9, atol=1e-12):
+            return ""
+    except (ValueError, TypeError, IndexError):
+        return ""
+    return (
+        f" Your Z{l} was computed with {key}: in sorted order, 'W10' comes before 'W2' (names sort "
+        "as text). Take the layers by number, W1, W2, ..., WL."
+    )
 
 
 @check
@@ -222,10 +274,43 @@ def check_backward_loops(backward: Callable) -> None:
                         f"{err:.2e} (a correct gradient gives below "
                         f"{GRAD_TOL:.0e}).{gradient_hint(key, mine, numeric, batch)}"
                     )
+    _backward_deep(backward)
     return (
         "gradients of every layer match central differences for 1, 3 and 5 layers (max relative "
-        f"error {worst:.1e}); inputs unchanged"
+        f"error {worst:.1e}) and the course network's for 10; inputs unchanged"
     )
+
+
+def _backward_deep(backward: Callable) -> None:
+    """Ten layers: too deep for central differences (the first layers' gradients vanish through
+    the sigmoids), so compare with the course network's backward."""
+    ref = network(DEEP_SIZES, seed=16)
+    X, Y = toy_batch(DEEP_SIZES[0], DEEP_SIZES[-1], 4, seed=17)
+    activations, zs = ref.forward(X)
+    true = ref.backward(activations, zs, Y)
+    keys = weight_keys(DEEP_SIZES)
+    what = f"backward(params, activations, zs, Y) for sizes {list(DEEP_SIZES)} (10 layers)"
+    params = {k: v.copy() for k, v in ref.params.items()}
+    with _yours(what):
+        result = call(backward, what, params, activations, zs, Y)
+    grads = keyed(
+        result, what, keys, f"Return one gradient per weight matrix, for all {len(keys)} layers."
+    )
+    for key in keys:
+        g = array(grads[key], f"{what}: d{key}")
+        shape(
+            g,
+            ref.params[key].shape,
+            f"{what}: d{key}",
+            "A gradient has the shape of its parameter.",
+        )
+        if not np.allclose(g, true[key], rtol=1e-7, atol=1e-14):
+            raise CheckFailed(
+                f"{what}: d{key} differs from the course network's gradient (relative error "
+                f"{rel_error(np.asarray(g, dtype=np.float64), true[key]):.2e}). Go back from layer "
+                "L to layer 1 by number, W_L, ..., W1 (sorted(params) would put 'W10' before "
+                "'W2')."
+            )
 
 
 @check

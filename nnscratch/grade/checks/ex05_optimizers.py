@@ -57,6 +57,9 @@ def ref_adam(w, dw, state=None, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, **mis
         tc = 1
     else:
         tc = mistake["counter"]() if "counter" in mistake else t
+    if mistake.get("paper"):  # the paper's "efficient" form: eps added to sqrt(v), not sqrt(v_hat)
+        step = lr * np.sqrt(1 - beta2**tc) / (1 - beta1**tc)
+        return w - step * m / (np.sqrt(v) + eps), (m, v, t)
     m_hat, v_hat = (m, v) if mistake.get("nobias") else (m / (1 - beta1**tc), v / (1 - beta2**tc))
     den = np.sqrt(v_hat + eps) if mistake.get("inside") else np.sqrt(v_hat) + eps
     return w - lr * m_hat / den, (m, v, t)
@@ -235,6 +238,13 @@ ADAM = Rule(
             + ".",
         ),
         Mistake(
+            _with(ref_adam, paper=True),
+            "Your steps are those of the Adam paper's efficient form, lr sqrt(1 - beta2^t) / (1 - "
+            "beta1^t) * m / (sqrt(v) + eps): it adds eps to sqrt(v) instead of sqrt(v_hat), so its "
+            "steps differ slightly from torch.optim.Adam's, the formula of the statement (most "
+            "where v is tiny). Use m_hat / (sqrt(v_hat) + eps).",
+        ),
+        Mistake(
             _with(ref_adam, t0=True),
             "At the first step your bias correction divides by 1 - beta1^0 = 0: t counts the "
             "steps from 1, so count this step before correcting.",
@@ -263,6 +273,10 @@ ADAM = Rule(
     first_step=lambda moved, lr, h: (
         f" Adam's first step moves each weight by about lr (m_hat / sqrt(v_hat) is +-1 at t = 1), "
         f"but yours moved them by about {moved:.3g} * lr."
+        if abs(moved - 1) > 0.01
+        else " Your first step has about the right size (lr per weight) but differs slightly from "
+        "torch.optim.Adam's: compute w - lr m_hat / (sqrt(v_hat) + eps) exactly as the statement "
+        "writes it (where is eps added?)."
     ),
     later_steps="Keep m, v and the step count t in `state`, one state per parameter, and update "
     "all three at every step.",
