@@ -183,9 +183,9 @@ def at_least(key: str) -> str:
 #: What a failed training check says in a quick grade, for networks that learn slowly.
 SLOW_IN_QUICK = {
     "loops_deep": " Make the earlier checks pass first. A five-layer sigmoid network learns slowly "
-    "(its errors pass through four sigmoid derivatives, each at most 1/4, on the way back), so "
-    "after the few epochs of a quick grade even a correct one can still be near chance with some "
-    "seeds: run a full grade (without --quick) before looking for a mistake.",
+    "(its errors pass through four sigmoid derivatives, each at most 1/4, on the way back), and a "
+    "quick grade trains on a slice for a few epochs: run a full grade (without --quick) before "
+    "looking for a mistake.",
 }
 
 

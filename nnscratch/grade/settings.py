@@ -28,11 +28,10 @@ MIN_ACCURACY = {
     "biases": {"full": 0.94, "quick": 0.80},
     "loops": {"full": 0.93, "quick": 0.75},
     "loops_softmax": {"full": 0.87, "quick": 0.75},  # sizes (784, 10): a linear classifier
-    # Five sigmoid layers learn slowly. After the notebook's 5 quick epochs the worked solution's
-    # five-layer net reaches 0.11-0.77 on the quick validation images, depending on its random
-    # draws (240 seeds: median 0.56, 78 below 0.50, 5 below 0.25, 2 below 0.15), so a quick grade
-    # only asks it to beat chance (0.10) clearly; the message says so (fixtures.SLOW_IN_QUICK).
-    "loops_deep": {"full": 0.85, "quick": 0.15},
+    # Five sigmoid layers learn slowly. After 5 quick epochs the worked solution's five-layer net
+    # reached 0.11-0.77 on the quick validation images depending on its random draws (240 seeds);
+    # after the notebook's 10 quick epochs, 0.82 or more (about 105 seeds, measured).
+    "loops_deep": {"full": 0.85, "quick": 0.70},
     "minibatch": {"full": 0.95, "quick": 0.80},
     "optimizers": {"full": 0.94, "quick": 0.80},
     "capstone": {"full": 0.98, "quick": 0.90},  # the validation run; measured in the README
