@@ -6,6 +6,9 @@ Everything is generated here with fixed seeds at grading time; no expected value
 
 from __future__ import annotations
 
+import contextlib
+import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -46,6 +49,63 @@ def network(sizes: tuple[int, ...], seed: int, biases: bool = False, cls: type =
 
 def weight_keys(sizes: tuple[int, ...]) -> list[str]:
     return [f"W{l}" for l in range(1, len(sizes))]
+
+
+def toy_images(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
+    """``n`` random float32 images (784 pixels), their one-hot targets and labels."""
+    labels = rng.integers(0, 10, n)
+    return rng.random((n, 784), dtype=np.float32), np.eye(10, dtype=np.float32)[labels], labels
+
+
+def check_epoch_steps(steps: list, train: Split, epochs: int, names: dict, what: str) -> None:
+    """Exercise 6's training, replayed from its ``train_step`` calls (:func:`calls_of`): on
+    ``train`` only, every image once per epoch in a new order, batches of the notebook's
+    ``BATCH_SIZE`` (the last smaller), at the rates of its cosine schedule from ``LR`` to 0."""
+    if not steps:
+        raise CheckFailed(f"{what} never called train_step: train makes one train_step per batch.")
+    row = {x.tobytes(): i for i, x in enumerate(np.asarray(train.x, dtype=np.float32))}
+    batch, peak = int(names.get("BATCH_SIZE", 128)), float(names.get("LR", 2e-3))
+    per_epoch = math.ceil(len(train) / batch)
+    orders, rates = [], []
+    for args, kwargs in steps:
+        X = np.asarray(args[2] if len(args) > 2 else kwargs.get("X"), dtype=np.float32)
+        rows = [row.get(np.ascontiguousarray(x).tobytes(), -1) for x in np.atleast_2d(X)]
+        if -1 in rows:
+            raise CheckFailed(
+                f"{what} trained on images that are not data.train's (the validation images?): "
+                "train on data.train only; data.val measures each epoch, and a network trained "
+                "on it measures itself."
+            )
+        orders.append(rows)
+        rates.append(float(args[4] if len(args) > 4 else kwargs.get("lr", np.nan)))
+    if len(steps) != epochs * per_epoch:
+        raise CheckFailed(
+            f"{what} made {len(steps)} train_step calls for {epochs} epochs of {len(train)} "
+            f"images in batches of {batch}: expected {epochs * per_epoch}, one per batch, the "
+            "last batch of an epoch smaller."
+        )
+    epoch_rows = [sum(orders[e * per_epoch : (e + 1) * per_epoch], []) for e in range(epochs)]
+    for e, seen in enumerate(epoch_rows, start=1):
+        if sorted(seen) != list(range(len(train))):
+            raise CheckFailed(
+                f"{what}: epoch {e} did not train on every training image exactly once "
+                f"({len(set(seen))} of {len(train)}): split a permutation into batches, the "
+                "last one smaller."
+            )
+    if epochs > 1 and epoch_rows[0] == epoch_rows[1]:
+        raise CheckFailed(
+            f"{what}: epochs 1 and 2 visited the images in the same order: draw a new "
+            "permutation from rng at the start of every epoch."
+        )
+    total = epochs * per_epoch
+    expected = [0.5 * peak * (1 + math.cos(math.pi * k / total)) for k in range(total)]
+    if not np.allclose(rates, expected, rtol=1e-6, atol=1e-12):
+        shown = ", ".join(f"{r:.2e}" for r in rates)
+        raise CheckFailed(
+            f"{what}: the learning rates given to train_step were [{shown}]; the schedule is "
+            f"cosine_lr(step, total_steps), with step counting the batches from 0 across all "
+            f"epochs and total_steps = epochs x batches per epoch ({total} here)."
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,3 +282,49 @@ def trained_accuracy(net: Any, key: str, what: str) -> float:
             f"{hint}"
         )
     return acc
+
+
+# --------------------------------------------------------------------------------------------
+# Test doubles
+# --------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def calls_of(fn: Any, name: str) -> Iterator[list[tuple[tuple, dict]]]:
+    """Record the calls that ``fn``'s code makes to the function it names ``name`` (a global of
+    the learner's notebook, e.g. ``train_step``), then run it: a list of ``(args, kwargs)``. Arrays
+    are copied as they arrive. Nothing is recorded if the notebook has no such function."""
+    namespace = getattr(fn, "__globals__", {})
+    original, calls = namespace.get(name), []
+    if not callable(original):
+        yield calls
+        return
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        copy = [np.array(a) if isinstance(a, np.ndarray) else a for a in args]
+        calls.append(
+            (
+                tuple(copy),
+                {k: np.array(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()},
+            )
+        )
+        return original(*args, **kwargs)
+
+    namespace[name] = spy
+    try:
+        yield calls
+    finally:
+        namespace[name] = original
+
+
+class Forbidden:
+    """A split the learner's function may not read (the test set, while settings are chosen)."""
+
+    def __init__(self, message: str):
+        self._message = message
+
+    def __getattr__(self, name: str) -> Any:
+        raise CheckFailed(self._message.format(name=name))
+
+    def __len__(self) -> int:
+        return self.__getattr__("__len__")

@@ -22,10 +22,14 @@ from nnscratch.data import MNIST, Split
 from nnscratch.gradcheck import numerical_gradient, rel_error
 from nnscratch.grade.checks.ex05_optimizers import ref_adam
 from nnscratch.grade.fixtures import (
+    Forbidden,
+    calls_of,
+    check_epoch_steps,
     gradient_hint,
     library_optimizers,
     network_methods,
     toy_batch,
+    toy_images,
     validation,
 )
 from nnscratch.grade.harness import (
@@ -58,11 +62,6 @@ def _yours(what: str):
         "write it yourself with NumPy: the course network is the sigmoid network without "
         "biases, and the optimizer is your Adam.",
     )
-
-
-# --------------------------------------------------------------------------------------------
-# The grader's reference network
-# --------------------------------------------------------------------------------------------
 
 
 def ref_params(sizes: tuple[int, ...], seed: int) -> dict[str, np.ndarray]:
@@ -293,29 +292,21 @@ def check_train_step(train_step: Callable) -> None:
                         "moved the parameters as Adam without bias correction: divide m by "
                         "1 - beta1^t and v by 1 - beta2^t, with t counting from 1."
                     )
+                elif not np.all(np.isfinite(got)):
+                    why = (
+                        f"left NaN or inf in {key}: a division by zero? t is 1 at the first "
+                        "step (1 - beta1^t must not be 0), and m and v are two separate arrays."
+                    )
                 else:
                     why = (
                         f"moved {key} differently from exercise 5's Adam with these "
-                        f"hyper-parameters (relative error {rel_error(got, params[key]):.2e}): "
-                        "pass lr, beta1 and beta2 on to adam, and keep one state per "
-                        "parameter in `states` (m, v and t)."
+                        f"hyper-parameters (relative error {rel_error(got, params[key]):.2e}). If "
+                        "the gradients check fails, fix that first. Otherwise: compute every "
+                        "gradient (backward) before updating any parameter, pass lr, beta1 and "
+                        "beta2 on to adam, and keep one state per parameter in `states`."
                     )
                 raise CheckFailed(f"{what} {why}")
     return "one Adam step per parameter, two steps in a row, default and other hyper-parameters"
-
-
-class _Forbidden:
-    """A split the function may not read: the test set, while the settings are chosen."""
-
-    def __getattr__(self, name: str) -> Any:
-        raise CheckFailed(
-            f"choose_epochs read data.test.{name}: the test set is for the one measurement at "
-            "the end. Choose the number of epochs (and any setting) on data.val only, or the "
-            "test error no longer measures images the choices have never seen."
-        )
-
-    def __len__(self) -> int:
-        return self.__getattr__("__len__")
 
 
 @check
@@ -323,12 +314,21 @@ def check_choose_epochs(choose_epochs: Callable) -> None:
     """``choose_epochs(data, epochs, seed)`` trains on ``data.train``, reads the validation curve
     on ``data.val`` and returns the best epoch; it never reads ``data.test``."""
     rng = np.random.default_rng(5)
-    train, n_val, epochs = Split(*_toy_images(rng, 320)), 97, 2
-    val = Split(*_toy_images(rng, n_val))
-    data = MNIST(train, val, _Forbidden())
+    train, n_val, epochs = Split(*toy_images(rng, 320)), 97, 2
+    val = Split(*toy_images(rng, n_val))
+    test = Forbidden(
+        "choose_epochs read data.test.{name}: the test set is for the one measurement at the end. "
+        "Choose the number of epochs (and any setting) on data.val only."
+    )
+    data = MNIST(train, val, test)
     what = f"choose_epochs(data, epochs={epochs}, seed=0) on toy data"
-    with _yours(what), unchanged(what, train=[train.x, train.y], val=[val.x, val.y]):
+    with (
+        _yours(what),
+        unchanged(what, train=[train.x, train.y], val=[val.x, val.y]),
+        calls_of(choose_epochs, "train_step") as steps,
+    ):
         out = call(choose_epochs, what, data, epochs=epochs, seed=0)
+    check_epoch_steps(steps, train, epochs, choose_epochs.__globals__, what)
     if not isinstance(out, (tuple, list)) or len(out) != 3:
         raise CheckFailed(f"{what} should return (best_epochs, val_accuracy, params).")
     best, curve, params = out
@@ -340,7 +340,7 @@ def check_choose_epochs(choose_epochs: Callable) -> None:
             f"{what}: the accuracies {shown} are not fractions of the {n_val} "
             "validation images: measure each epoch on data.val."
         )
-    params = _trained(params, f"the params {what} returned")
+    params = _trained(params, "the returned params")
     if abs(ref_accuracy(params, val) - curve[-1]) > 1.5 / n_val:  # one image: rounding
         raise CheckFailed(
             f"{what}: the last validation accuracy, {curve[-1]:.4f}, is not that of the network "
@@ -354,11 +354,6 @@ def check_choose_epochs(choose_epochs: Callable) -> None:
     return "the curve and the best epoch from data.val; data.test never read"
 
 
-def _toy_images(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
-    labels = rng.integers(0, 10, n)
-    return rng.random((n, 784), dtype=np.float32), np.eye(10, dtype=np.float32)[labels], labels
-
-
 @check
 def check_capstone_training(val_params: Any, nets: Any) -> None:
     """The network of the validation run (trained on the 51,000 images of data.train) and each
@@ -367,6 +362,15 @@ def check_capstone_training(val_params: Any, nets: Any) -> None:
     minimum = settings.min_accuracy("capstone")
     if not isinstance(nets, (list, tuple)) or not nets:
         raise CheckFailed(f"nets should be a list of trained params, got {type(nets).__name__}.")
+    first = [
+        i for i, p in enumerate(nets) if np.array_equal(_trained(p, "nets")["W1"], nets[0]["W1"])
+    ]
+    if len(first) > 1:
+        raise CheckFailed(
+            f"nets[0] and nets[{first[1]}] are the same network: an ensemble averages networks "
+            "trained from different seeds; train must use its seed for the initial weights and "
+            "the order of the batches."
+        )
     found = []
     for what, params in (
         ("val_params", val_params),
