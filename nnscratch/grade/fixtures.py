@@ -16,7 +16,7 @@ import numpy as np
 from nnscratch.activations import softmax
 from nnscratch.data import Split
 from nnscratch.gradcheck import rel_error
-from nnscratch.grade.harness import CheckFailed, call
+from nnscratch.grade.harness import CheckFailed, call, unchanged
 from nnscratch.grade.settings import current
 from nnscratch.network import Network
 
@@ -49,6 +49,27 @@ def network(sizes: tuple[int, ...], seed: int, biases: bool = False, cls: type =
 
 def weight_keys(sizes: tuple[int, ...]) -> list[str]:
     return [f"W{l}" for l in range(1, len(sizes))]
+
+
+def call_backward(backward: Any, what: str, ref: Network, X: np.ndarray, Y: np.ndarray, yours: Any):
+    """The learner's ``backward(params, activations, zs, Y)`` on copies of ``ref``'s parameters
+    and of its forward pass on ``X``, inside ``yours(what)`` (what it may not call); it must leave
+    all of them unchanged."""
+    activations, zs = ref.forward(X)
+    params = {k: v.copy() for k, v in ref.params.items()}
+    activations, zs = [a.copy() for a in activations], [z.copy() for z in zs]
+    with (
+        yours(what),
+        unchanged(
+            what,
+            "Training updates the parameters after backward, from the gradients it returns.",
+            params=params,
+            activations=activations,
+            zs=zs,
+            Y=Y,
+        ),
+    ):
+        return call(backward, what, params, activations, zs, Y)
 
 
 def toy_images(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:

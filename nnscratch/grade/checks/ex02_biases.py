@@ -15,6 +15,7 @@ import numpy as np
 from nnscratch.gradcheck import numerical_gradient, rel_error
 from nnscratch.grade.fixtures import (
     at_least,
+    call_backward,
     gradient_hint,
     network,
     network_methods,
@@ -153,22 +154,8 @@ def check_backward_biases(backward: Callable) -> None:
     ref = network(BIAS_SIZES, seed=7, biases=True)
     batch = 6
     X, Y = toy_batch(BIAS_SIZES[0], BIAS_SIZES[-1], batch, seed=8)
-    activations, zs = ref.forward(X)
-    params = {k: v.copy() for k, v in ref.params.items()}
     what = "backward(params, activations, zs, Y) for a batch of 6, sizes (12, 7, 5, 4)"
-    activations, zs = [a.copy() for a in activations], [z.copy() for z in zs]
-    with (
-        _yours(what),
-        unchanged(
-            what,
-            "Training updates the parameters after backward, from the gradients it returns.",
-            params=params,
-            activations=activations,
-            zs=zs,
-            Y=Y,
-        ),
-    ):
-        grads = call(backward, what, params, activations, zs, Y)
+    grads = call_backward(backward, what, ref, X, Y, _yours)
     keys = [f"W{l}" for l in range(1, 4)] + [f"b{l}" for l in range(1, 4)]
     if (
         isinstance(grads, dict)
@@ -182,16 +169,16 @@ def check_backward_biases(backward: Callable) -> None:
         )
     grads = keyed(grads, what, keys)
     for key in keys:
-        g = array(grads[key], f"the gradient '{key}'")
-        if g.shape != params[key].shape:
+        g, want = array(grads[key], f"the gradient '{key}'"), ref.params[key]
+        if g.shape != want.shape:
             hint = ""
-            if key.startswith("b") and g.shape == (batch, params[key].size):
+            if key.startswith("b") and g.shape == (batch, want.size):
                 hint = (
                     " It has one row per image: the gradient of the *mean* loss has the shape of "
                     f"{key}; reduce over the batch."
                 )
             raise CheckFailed(
-                f"{what}: d{key} has shape {g.shape}, but {key} has shape {params[key].shape}; a "
+                f"{what}: d{key} has shape {g.shape}, but {key} has shape {want.shape}; a "
                 f"gradient always has the shape of its parameter.{hint}"
             )
         finite(g, f"d{key}")

@@ -14,6 +14,7 @@ import numpy as np
 
 from nnscratch.gradcheck import numerical_gradient, rel_error
 from nnscratch.grade.fixtures import (
+    call_backward,
     gradient_hint,
     network,
     network_methods,
@@ -218,23 +219,9 @@ def check_backward_loops(backward: Callable) -> None:
             ref = network(dims, seed=13)
             batch = 4
             X, Y = toy_batch(dims[0], dims[-1], batch, seed=14)
-            activations, zs = ref.forward(X)
             keys = weight_keys(dims)
             what = f"backward(params, activations, zs, Y) for sizes {list(dims)}"
-            params = {k: v.copy() for k, v in ref.params.items()}
-            activations, zs = [a.copy() for a in activations], [z.copy() for z in zs]
-            with (
-                _yours(what),
-                unchanged(
-                    what,
-                    "Training updates the parameters after backward, from its gradients.",
-                    params=params,
-                    activations=activations,
-                    zs=zs,
-                    Y=Y,
-                ),
-            ):
-                result = call(backward, what, params, activations, zs, Y)
+            result = call_backward(backward, what, ref, X, Y, _yours)
             grads = keyed(
                 result,
                 what,
