@@ -44,7 +44,7 @@ SCREENSHOTS = ROOT / "_build" / "screenshots" / "lab"
 # exercise with its solution.
 NOTEBOOKS = [
     "chapters/01_data.ipynb",
-    "chapters/05_training_sgd.ipynb",
+    "chapters/05_sgd.ipynb",
     "exercises/02_biases.ipynb",
     "solutions/02_biases.ipynb",
 ]
