@@ -32,9 +32,12 @@ from nnscratch.optim import sgd
 
 __all__ = ["INIT_SCALES", "History", "Network"]
 
-#: Standard deviation of the initial weights of a layer with ``n_in`` inputs and ``n_out`` outputs.
+#: Standard deviation of the initial weights of a layer with ``n_in`` inputs and ``n_out`` outputs
+#: (chapter 3): fan-in keeps the forward signal's variance, fan-out the backward signal's (the
+#: original tutorial's rule), Xavier (Glorot) compromises between the two, He is fan-in for ReLU.
 INIT_SCALES: dict[str, Callable[[int, int], float]] = {
-    "tutorial": lambda n_in, n_out: np.sqrt(1.0 / n_out),  # the original tutorial's rule
+    "fan_in": lambda n_in, n_out: np.sqrt(1.0 / n_in),  # LeCun et al. (1998)
+    "fan_out": lambda n_in, n_out: np.sqrt(1.0 / n_out),  # the original tutorial's rule
     "xavier": lambda n_in, n_out: np.sqrt(2.0 / (n_in + n_out)),  # Glorot & Bengio (2010)
     "he": lambda n_in, n_out: np.sqrt(2.0 / n_in),  # He et al. (2015), for ReLU
 }
@@ -46,7 +49,7 @@ class Network:
     Args:
         sizes: neurons per layer, input first, e.g. ``(784, 128, 64, 10)``.
         seed: seed of the generator that draws the initial weights.
-        init: ``"xavier"``, ``"he"`` or ``"tutorial"``; see :data:`INIT_SCALES`.
+        init: ``"xavier"``, ``"he"``, ``"fan_in"`` or ``"fan_out"``; see :data:`INIT_SCALES`.
         biases: add a bias vector to every layer (initialized to zero).
         dtype: ``np.float32`` (fast) or ``np.float64`` (for gradient checks).
     """

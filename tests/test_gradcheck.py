@@ -48,7 +48,7 @@ def test_every_layer_matches_central_differences(biases, batch):
         assert err < TOL, f"{key}: relative error {err:.2e}"
 
 
-@pytest.mark.parametrize("init", ["xavier", "he", "tutorial"])
+@pytest.mark.parametrize("init", ["xavier", "he", "fan_in", "fan_out"])
 def test_full_size_network_on_mnist_like_input(init):
     rng = np.random.default_rng(2)
     X = rng.random((4, 784)) * (rng.random((4, 784)) < 0.2)  # sparse, like a digit

@@ -114,7 +114,8 @@ def test_seeding_and_init_scales():
     assert np.array_equal(Network(seed=3).params["W1"], Network(seed=3).params["W1"])
     assert not np.array_equal(Network(seed=3).params["W1"], Network(seed=4).params["W1"])
     expected = {
-        "tutorial": np.sqrt(1 / 128),
+        "fan_in": np.sqrt(1 / 784),
+        "fan_out": np.sqrt(1 / 128),
         "xavier": np.sqrt(2 / (784 + 128)),
         "he": np.sqrt(2 / 784),
     }
