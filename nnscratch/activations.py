@@ -1,4 +1,4 @@
-"""Activation functions and their derivatives, written to be numerically stable (chapter 3).
+"""Activation functions and their derivatives, written so that they cannot overflow (chapter 2).
 
 Every function works elementwise on an array of any shape and keeps its dtype; ``softmax``
 normalizes along one axis (the last by default, i.e. each row of a batch ``(B, 10)``). ReLU is not
@@ -16,9 +16,14 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     The two are equal for every z, but the textbook form evaluates ``exp(-z)``, which overflows
     (with a RuntimeWarning) for z below about -88 in float32 or -709 in float64. ``tanh`` is bounded
     by 1, so this form cannot overflow for any input, e.g. z = -1000 or +1000. It is less precise in
-    the far negative tail: sigmoid(z) rounds to exactly 0 for z below about -38 in float64 (-20 in
-    float32), where the textbook form still returns the tiny true value (3e-17 at z = -38). Above
-    about +37 (+17 in float32) both forms round to exactly 1.
+    the far negative tail: it keeps the absolute precision of numbers near 1/2, so a tiny true value
+    loses its relative precision, and sigmoid(z) rounds to exactly 0 for z below about -38 in
+    float64 (-20 in float32), where the true value is 3e-17 (2e-9). The piecewise form that
+    ``scipy.special.expit`` and ``torch.sigmoid`` compute, ``exp(z) / (1 + exp(z))`` for z < 0,
+    keeps full relative precision there. In float32 both are within machine epsilon of the true
+    value everywhere (chapter 2 measures it), and this network only needs the absolute error: a
+    hidden unit's output is multiplied by weights and summed, never divided by or passed to a log.
+    Above about +37 (+17 in float32) both forms round to exactly 1.
     """
     return 0.5 * np.tanh(0.5 * z) + 0.5
 
@@ -26,9 +31,9 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:
     """d sigmoid / dz = sigmoid(z) * (1 - sigmoid(z)), without overflow for any input.
 
-    Exactly 0 where ``sigmoid`` rounds to 0 or 1 (|z| above about 37 in float64, 17 in float32),
-    where the true slope is below 1e-16 (1e-7 in float32). The tutorial's ``exp(-z) / (exp(-z) +
-    1) ** 2`` overflows instead (chapter 3).
+    Exactly 0 where ``sigmoid`` rounds to 0 or 1 (|z| above about 37 in float64, 17 to 20 in
+    float32), where the true slope is below 1e-16 (1e-7 in float32). The tutorial's ``exp(-z) /
+    (exp(-z) + 1) ** 2`` overflows instead, and returns nan below about z = -710 (chapter 2).
     """
     s = sigmoid(z)
     return s * (1 - s)

@@ -4,7 +4,8 @@ The notebook cell that calls one ends with an assignment (``fig = plot_...(...)`
 one output is the figure; none of them shows or closes it. By chapter:
 
 * :mod:`.data`: the digits and their classes (chapter 1), the activations of an untrained
-  network under each initialization (chapter 2);
+  network under each initialization (chapter 3);
+* :mod:`.forward`: the toy network with its numbers, the sigmoid and its slope (chapter 2);
 * :mod:`.backprop`: backpropagation drawn, the error signal per layer, why cross-entropy
   (chapter 4);
 * :mod:`.training`: learning curves, progress of a few runs, learning rates, schedules and batch
@@ -18,6 +19,7 @@ from nnscratch.plotting.backprop import (
     plot_output_gradient,
 )
 from nnscratch.plotting.data import plot_activation_stats, plot_class_balance, plot_digits
+from nnscratch.plotting.forward import plot_sigmoid, plot_toy_network
 from nnscratch.plotting.training import (
     plot_batch_size,
     plot_confusion_matrix,
@@ -45,5 +47,7 @@ __all__ = [
     "plot_output_gradient",
     "plot_progress",
     "plot_schedules",
+    "plot_sigmoid",
+    "plot_toy_network",
     "plot_weight_images",
 ]

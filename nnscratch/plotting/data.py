@@ -1,4 +1,4 @@
-"""Figures of the data and of the untrained network (chapters 1 and 2)."""
+"""Figures of the data (chapter 1) and of the untrained network's activations (chapter 3)."""
 
 from __future__ import annotations
 
