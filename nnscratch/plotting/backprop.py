@@ -1,4 +1,5 @@
-"""Figures of backpropagation (chapter 4): the computation drawn, and what the gradients do."""
+"""Figures of backpropagation: the computation drawn with shapes and the error signal per layer
+(chapter 4), and what the output error does in training (chapter 6)."""
 
 from __future__ import annotations
 
