@@ -60,9 +60,9 @@ def _node(ax, center, label: str, value=None, grad=None):
         )
 
 
-def _edge(ax, start, end, label: str = "", where: float = 0.5):
+def _edge(ax, start, end, label: str = "", where: float = 0.5, above: bool = False):
     """An arrow from one node's circle to another's, its label on a white patch at ``where``
-    along it (0: the start's center, 1: the end's)."""
+    along it (0: the start's center, 1: the end's), or just above it (``above``)."""
     (x0, y0), (x1, y1) = start, end
     d = np.hypot(x1 - x0, y1 - y0)
     ux, uy = (x1 - x0) / d, (y1 - y0) / d  # from circle edge to circle edge
@@ -82,14 +82,14 @@ def _edge(ax, start, end, label: str = "", where: float = 0.5):
     if label:
         ax.text(
             x0 + where * (x1 - x0),
-            y0 + where * (y1 - y0),
+            y0 + where * (y1 - y0) + (0.1 if above else 0.0),
             label,
             ha="center",
-            va="center",
+            va="bottom" if above else "center",
             fontsize=10.5,
             color=LOCAL,
             zorder=2,
-            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6},
+            bbox=None if above else {"facecolor": "white", "edgecolor": "none", "pad": 0.6},
         )
 
 
@@ -131,7 +131,7 @@ def plot_toy_graph(
     place = {(name, i): (col, _ROWS[i]) for name, col in _COLUMNS.items() for i in (0, 1)}
     loss = float(-np.sum(y * np.log(p)))
 
-    fig, ax = plt.subplots(figsize=(10, 4.6))
+    fig, ax = plt.subplots(figsize=(9, 4.15))
     slope = sigmoid_prime(z1)
     for i in (0, 1):
         for j in (0, 1):  # W_l[i, j]: from unit j of the layer below to unit i
@@ -139,7 +139,7 @@ def plot_toy_graph(
             _edge(ax, place["x", j], place["z1", i], _number(W1[i, j]), where)
             _edge(ax, place["a1", j], place["z2", i], _number(W2[i, j]), where)
         sigma = f"$\\sigma'$ = {_number(slope[i])}" if backward else "$\\sigma$"
-        _edge(ax, place["z1", i], place["a1", i], sigma)
+        _edge(ax, place["z1", i], place["a1", i], sigma, above=True)
         _edge(ax, place["z2", i], _LOSS, _number(p[i] - y[i]) if backward else "", 0.45)
     for (name, i), center in place.items():
         grad = grads.get(name)
@@ -173,10 +173,10 @@ def plot_toy_graph(
     if backward:
         legend += [
             ("$\\partial L/\\partial v$ (backward)", BACKWARD),
-            ("local gradient (on the edge)", LOCAL),
+            ("local gradient (on the arrow)", LOCAL),
         ]
     else:
-        legend += [("weight (on the edge)", LOCAL)]
+        legend += [("weight (on the arrow)", LOCAL)]
     for k, (text, color) in enumerate(legend):
         ax.text(
             -0.6 + 4.2 * k,
