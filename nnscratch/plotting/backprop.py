@@ -200,7 +200,7 @@ def plot_output_gradient(
 
     Left: output error against ``p_true`` on log-log axes; right: the learning curves.
     """
-    fig, (ax_g, ax_c) = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, (ax_g, ax_c) = plt.subplots(1, 2, figsize=(9.6, 3.6))
     for k, (name, size) in enumerate(sizes.items()):
         ax_g.loglog(
             np.maximum(p_true, 1e-30),
