@@ -6,11 +6,12 @@ one output is the figure; none of them shows or closes it. By chapter:
 * :mod:`.data`: the digits and their classes (chapter 1), the activations of an untrained
   network under each initialization (chapter 3);
 * :mod:`.forward`: the toy network with its numbers, the sigmoid and its slope (chapter 2);
-* :mod:`.backprop`: backpropagation drawn, the error signal per layer, why cross-entropy
-  (chapter 4);
-* :mod:`.training`: learning curves, progress of a few runs, learning rates, schedules and batch
-  sizes, the confusion matrix, mistakes and first-layer weights (chapters 4 and 5); the seconds
-  per epoch of each implementation (chapter 9).
+* :mod:`.graph`: the toy network's computational graph, forward and backward (chapter 4);
+* :mod:`.backprop`: backpropagation drawn with shapes and the error signal per layer (chapter 4),
+  why cross-entropy (chapter 6);
+* :mod:`.training`: learning curves, progress of a few runs (chapter 6), learning rates,
+  schedules and batch sizes, the confusion matrix, mistakes and first-layer weights (chapters 5
+  and 7); the seconds per epoch of each implementation (chapter 13).
 """
 
 from nnscratch.plotting.backprop import (
@@ -20,6 +21,7 @@ from nnscratch.plotting.backprop import (
 )
 from nnscratch.plotting.data import plot_activation_stats, plot_class_balance, plot_digits
 from nnscratch.plotting.forward import plot_sigmoid, plot_toy_network
+from nnscratch.plotting.graph import plot_toy_graph
 from nnscratch.plotting.training import (
     plot_batch_size,
     plot_confusion_matrix,
@@ -48,6 +50,7 @@ __all__ = [
     "plot_progress",
     "plot_schedules",
     "plot_sigmoid",
+    "plot_toy_graph",
     "plot_toy_network",
     "plot_weight_images",
 ]

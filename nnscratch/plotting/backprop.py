@@ -1,4 +1,5 @@
-"""Figures of backpropagation (chapter 4): the computation drawn, and what the gradients do."""
+"""Figures of backpropagation: the computation drawn with shapes and the error signal per layer
+(chapter 4), and what the output error does in training (chapter 6)."""
 
 from __future__ import annotations
 
@@ -199,7 +200,7 @@ def plot_output_gradient(
 
     Left: output error against ``p_true`` on log-log axes; right: the learning curves.
     """
-    fig, (ax_g, ax_c) = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, (ax_g, ax_c) = plt.subplots(1, 2, figsize=(9.6, 3.6))
     for k, (name, size) in enumerate(sizes.items()):
         ax_g.loglog(
             np.maximum(p_true, 1e-30),
