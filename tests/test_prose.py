@@ -236,6 +236,6 @@ if __name__ == "__main__":  # the table of the closing notes: python tests/test_
     for path in CHAPTERS:
         prose, total, _ = prose_code(path)
         print(
-            f"{label(path):40s} {prose:3d} / {total:3d} = {prose / total:5.1%}   "
+            f"{label(path):40s} {prose:3d} / {total:3d} = {prose / max(total, 1):5.1%}   "
             f"words chosen by code: {len(words_chosen_by_code(path))}"
         )
