@@ -1,8 +1,9 @@
 """The built site in a real browser: every page of the table of contents, as a reader gets it.
 
-Debian's Chromium (``/usr/bin/chromium``), driven by Playwright, over ``_build/html`` served on
-127.0.0.1. One browser, one context, each page visited once (its findings are cached and every test
-below reads them). A full-page screenshot of each page goes to ``_build/screenshots/<page>.png``.
+Debian's Chromium (``/usr/bin/chromium``), driven by Playwright, over ``_build/html`` (or
+``$NNSCRATCH_SITE``, see ``HTML``) served on 127.0.0.1. One browser, one context, each page visited
+once (its findings are cached and every test below reads them). A full-page screenshot of each page
+goes to ``_build/screenshots/<page>.png``.
 
 Requests to other hosts get an empty answer: the test is offline and does not depend on a CDN, and
 the hosts a page may contact are listed in ``EXTERNAL_HOSTS``. MathJax, which pages load from its
@@ -33,8 +34,12 @@ import yaml
 from conftest import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
-SCREENSHOTS = ROOT / "_build" / "screenshots"
+# The built site, by default `make book`'s. To test a small book of a few pages (built with
+# `jupyter-book build --toc SMALL_TOC --path-output DIR .`), set NNSCRATCH_SITE=DIR/_build/html and
+# NNSCRATCH_TOC=SMALL_TOC: the pages tested are those of that table of contents.
+HTML = Path(os.environ.get("NNSCRATCH_SITE") or ROOT / "_build" / "html").resolve()
+TOC = Path(os.environ.get("NNSCRATCH_TOC") or ROOT / "_toc.yml").resolve()
+SCREENSHOTS = HTML.parent / "screenshots"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 # Harmless errors every stock Jupyter Book 1.x page logs, by exact text. Anything else fails.
@@ -58,7 +63,7 @@ MAX_FIGURE_INCHES = (
 
 def toc_pages() -> list[str]:
     """Every file of ``_toc.yml`` in reading order, without extension, e.g. ``chapters/01_data``."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    toc = yaml.safe_load(TOC.read_text())
 
     def walk(entries: list[dict]) -> list[str]:
         found = []
@@ -82,7 +87,7 @@ PAGES = toc_pages()
 
 def unnumbered_pages() -> set[str]:
     """The pages of ``_toc.yml`` parts that are not numbered (the optional chapter, exercises)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    toc = yaml.safe_load(TOC.read_text())
     return {
         str(Path(entry["file"]).with_suffix(""))
         if entry["file"].endswith(".ipynb")
@@ -368,7 +373,7 @@ def stale_pages() -> list[str]:
 @pytest.fixture(scope="module")
 def site(chromium):
     if not (HTML / "intro.html").is_file():
-        skip_or_fail(f"no built site in {HTML.relative_to(ROOT)}: run `make book` first")
+        skip_or_fail(f"no built site in {HTML}: run `make book` first")
     stale = stale_pages()
     if stale:
         skip_or_fail(
@@ -415,7 +420,7 @@ def image_problems(images: list[dict]) -> list[str]:
 def test_only_the_toc_is_built():
     """Nothing outside the table of contents becomes a page (or runs): only_build_toc_files."""
     if not (HTML / "intro.html").is_file():
-        skip_or_fail(f"no built site in {HTML.relative_to(ROOT)}: run `make book` first")
+        skip_or_fail(f"no built site in {HTML}: run `make book` first")
     built = {
         str(p.relative_to(HTML).with_suffix(""))
         for p in HTML.rglob("*.html")
