@@ -213,9 +213,7 @@ class Visit:
     stray: list[str] = field(default_factory=list)  # text outputs a figure cell should not show
     keyboard: dict = field(default_factory=dict)  # what Tab, Enter and Escape did: Site.keyboard
     themes: list[str] = field(default_factory=list)  # the theme after each press of the mode switch
-    audits: dict = field(
-        default_factory=dict
-    )  # theme ("light", "dark") -> axe's findings (AXE_RUN)
+    audits: dict = field(default_factory=dict)  # "light", "dark" -> axe's findings (AXE_RUN)
 
 
 class Site:
@@ -484,8 +482,8 @@ CLIPPED = r"""() => [...document.querySelectorAll('article.bd-article pre')]
 
 # axe-core's audit of the page (or of the elements a CSS selector names) with every rule it has
 # enabled, whatever its tags: WCAG 2.0-2.2 A/AA/AAA, best practices, experimental rules and
-# deprecated ones. Returns how many rules exist and ran, and each
-# element that violates one, with the impact axe gives it.
+# deprecated ones. Returns how many rules exist and ran, and each element that violates one, with
+# the impact axe gives it.
 AXE_RUN = r"""async (scope) => {
     const rules = axe.getRules().map(rule => rule.ruleId);
     const result = await axe.run(scope || document, {
@@ -1184,8 +1182,8 @@ def test_keyboard_reaches_and_shows_every_header_control(site, page):
     indicator (``focus_problem``); Enter opens each header menu (the launch menu on notebook
     pages, the repository and download menus), Escape closes it and gives focus back to its button
     (each menu, open, audited by axe in light mode, on the first page that has it: every page's
-    menu is the same template);
-    Enter on each search button opens the search dialog, and Escape closes it."""
+    menu is the same template); Enter on each search button opens the search dialog, and Escape
+    closes it."""
     keyboard = site.visit(page).keyboard
     steps = keyboard["steps"]
     first = steps[0]
