@@ -13,7 +13,7 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: book book-all test lab lint release bench clean help
+.PHONY: book book-all test test-assets lab lint release bench clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -49,12 +49,25 @@ lint: $(STAMP)
 
 # MathJax 3 for the site's browser test (tests/test_site.py serves it in place of the CDN, offline),
 # from npm, once per machine. Without npm the maths check is skipped (it fails in CI).
-MATHJAX_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/nnscratch/mathjax
+NPM_CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/nnscratch
+MATHJAX_DIR := $(NPM_CACHE)/mathjax
 MATHJAX := $(MATHJAX_DIR)/node_modules/mathjax/es5/tex-mml-chtml.js
 $(MATHJAX):
 	npm install --prefix "$(MATHJAX_DIR)" --no-save --no-audit --no-fund --loglevel=error mathjax@3.2.2
 
-test: lint $(if $(shell command -v npm),$(MATHJAX))
+# axe-core, the accessibility audit of the site's browser test, at a pinned version in a folder
+# named for it (tests/test_site.py reads AXE_CORE_VERSION from this line). Without npm the audit is
+# skipped (it fails in CI).
+AXE_CORE_VERSION := 4.14.1
+AXE_CORE := $(NPM_CACHE)/axe-core-$(AXE_CORE_VERSION)/node_modules/axe-core/axe.min.js
+$(AXE_CORE):
+	npm install --prefix "$(NPM_CACHE)/axe-core-$(AXE_CORE_VERSION)" --no-save --no-audit --no-fund \
+	  --loglevel=error axe-core@$(AXE_CORE_VERSION)
+
+# Both npm packages alone (CI's test job, which runs the tests without make's .venv, uses it).
+test-assets: $(MATHJAX) $(AXE_CORE)
+
+test: lint $(if $(shell command -v npm),test-assets)
 	NNSCRATCH_QUICK=1 $(BIN)/pytest
 
 # The notebooks as a learner runs them: JupyterLab from .venv (with jupyterlab-myst, so admonitions,

@@ -1,14 +1,22 @@
 """The built site in a real browser: every page of the table of contents, as a reader gets it.
 
-Debian's Chromium (``/usr/bin/chromium``), driven by Playwright, over ``_build/html`` served on
-127.0.0.1. One browser, one context, each page visited once (its findings are cached and every test
-below reads them). A full-page screenshot of each page goes to ``_build/screenshots/<page>.png``.
+Debian's Chromium (``/usr/bin/chromium``), driven by Playwright, over ``_build/html`` (or
+``$NNSCRATCH_SITE``, see ``HTML``) served on 127.0.0.1. One browser, one context, each page visited
+once (its findings are cached and every test below reads them). A full-page screenshot of each page
+goes to ``_build/screenshots/<page>.png``, and one in dark mode to ``<page>.dark.png``.
 
 Requests to other hosts get an empty answer: the test is offline and does not depend on a CDN, and
 the hosts a page may contact are listed in ``EXTERNAL_HOSTS``. MathJax, which pages load from its
 CDN, is served from a local copy of its npm package instead (``make test`` installs it with npm,
 see ``mathjax_folder``), so that the maths is typeset as a reader sees it, and checked: no MathJax
 error, no formula left as raw TeX, on every page. Code and output blocks must not scroll sideways.
+
+Accessibility: axe-core (npm, the version pinned in the Makefile, installed by ``make test``) audits
+every page with all its rules, in light mode and, after the page's own switch, in dark mode (see
+``test_accessibility_audit_in_light_and_dark_mode`` for the configuration); a keyboard user's path
+is walked with Tab, Enter and Escape (``Site.keyboard``). Each check is shown to catch what it
+looks for on a page made of faults (``test_audit_catches_each_kind_of_violation``,
+``test_focus_check_catches_missing_or_faint_indicators``).
 """
 
 from __future__ import annotations
@@ -33,8 +41,12 @@ import yaml
 from conftest import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
-SCREENSHOTS = ROOT / "_build" / "screenshots"
+# The built site, by default `make book`'s. To test a small book of a few pages (built with
+# `jupyter-book build --toc SMALL_TOC --path-output DIR .`), set NNSCRATCH_SITE=DIR/_build/html and
+# NNSCRATCH_TOC=SMALL_TOC: the pages tested are those of that table of contents.
+HTML = Path(os.environ.get("NNSCRATCH_SITE") or ROOT / "_build" / "html").resolve()
+TOC = Path(os.environ.get("NNSCRATCH_TOC") or ROOT / "_toc.yml").resolve()
+SCREENSHOTS = HTML.parent / "screenshots"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 # Harmless errors every stock Jupyter Book 1.x page logs, by exact text. Anything else fails.
@@ -58,7 +70,7 @@ MAX_FIGURE_INCHES = (
 
 def toc_pages() -> list[str]:
     """Every file of ``_toc.yml`` in reading order, without extension, e.g. ``chapters/01_data``."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    toc = yaml.safe_load(TOC.read_text())
 
     def walk(entries: list[dict]) -> list[str]:
         found = []
@@ -82,7 +94,7 @@ PAGES = toc_pages()
 
 def unnumbered_pages() -> set[str]:
     """The pages of ``_toc.yml`` parts that are not numbered (the optional chapter, exercises)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    toc = yaml.safe_load(TOC.read_text())
     return {
         str(Path(entry["file"]).with_suffix(""))
         if entry["file"].endswith(".ipynb")
@@ -119,18 +131,40 @@ def launch_urls(page: str) -> dict[str, str]:
     }
 
 
+# Where `make test` installs the browser test's npm packages (MathJax, axe-core).
+NPM_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nnscratch"
+
+
 def mathjax_folder() -> Path:
     """The local copy of MathJax 3 (the npm package ``mathjax``): ``$NNSCRATCH_MATHJAX``, or
     where ``make test`` installs it, ``~/.cache/nnscratch/mathjax/node_modules/mathjax`` (under
     ``$XDG_CACHE_HOME`` if set)."""
     if os.environ.get("NNSCRATCH_MATHJAX"):
         return Path(os.environ["NNSCRATCH_MATHJAX"])
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "nnscratch" / "mathjax" / "node_modules" / "mathjax"
+    return NPM_CACHE / "mathjax" / "node_modules" / "mathjax"
 
 
 MATHJAX = mathjax_folder()
 HAVE_MATHJAX = (MATHJAX / "es5" / "tex-mml-chtml.js").is_file()
+
+# axe-core, the accessibility audit: the version pinned once, in the Makefile that installs it.
+AXE_VERSION = re.search(
+    r"^AXE_CORE_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.MULTILINE
+).group(1)
+
+
+def axe_script() -> Path:
+    """axe-core's ``axe.min.js``: in ``$NNSCRATCH_AXE`` (a copy of the npm package ``axe-core``),
+    or where ``make test`` installs it, ``~/.cache/nnscratch/axe-core-VERSION/node_modules/
+    axe-core`` (under ``$XDG_CACHE_HOME`` if set)."""
+    folder = os.environ.get("NNSCRATCH_AXE") or (
+        NPM_CACHE / f"axe-core-{AXE_VERSION}" / "node_modules" / "axe-core"
+    )
+    return Path(folder) / "axe.min.js"
+
+
+AXE = axe_script()
+HAVE_AXE = AXE.is_file()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -177,6 +211,9 @@ class Visit:
     clipped: list[str] = field(default_factory=list)  # code or outputs wider than the column
     figures: list[dict] = field(default_factory=list)  # {id, images, number} of each <figure>
     stray: list[str] = field(default_factory=list)  # text outputs a figure cell should not show
+    keyboard: dict = field(default_factory=dict)  # what Tab, Enter and Escape did: Site.keyboard
+    themes: list[str] = field(default_factory=list)  # the theme after each press of the mode switch
+    audits: dict = field(default_factory=dict)  # "light", "dark" -> axe's findings (AXE_RUN)
 
 
 class Site:
@@ -189,6 +226,7 @@ class Site:
         self._ids: dict[str, set[str]] = {}
         self._status: dict[str, int] = {}
         self._current: Visit | None = None
+        self._menus_audited: set[str] = set()
         page.on(
             "pageerror",
             lambda exc: self._error(exc.message if hasattr(exc, "message") else str(exc)),
@@ -278,6 +316,19 @@ class Site:
         shot = SCREENSHOTS / f"{page}.png"
         shot.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(shot), full_page=True)
+        if HAVE_AXE:
+            self.page.add_script_tag(path=str(AXE))
+        visit.keyboard = self.keyboard()
+        # The audit in each colour mode, switched in place with the page's own switch.
+        self.switch_theme("light")
+        if HAVE_AXE:
+            visit.audits["light"] = self.page.evaluate(AXE_RUN)
+        visit.themes = self.switch_theme("dark")
+        if visit.themes[-1:] == ["dark"]:
+            if HAVE_AXE:
+                visit.audits["dark"] = self.page.evaluate(AXE_RUN)
+            self.page.screenshot(path=str(SCREENSHOTS / f"{page}.dark.png"), full_page=True)
+        self.switch_theme("light")  # the next page opens in light mode (the theme is stored)
         toggle = self.page.locator(".dropdown-launch-buttons button.dropdown-toggle")
         if toggle.count():
             toggle.first.click()  # open the rocket menu as a reader would, and read what it offers
@@ -292,6 +343,81 @@ class Site:
         self._current = None
         self._visits[page] = visit
         return visit
+
+    def settle(self) -> None:
+        """Nothing focused, and every transition over (a colour change, a tooltip fading)."""
+        self.page.evaluate(SETTLE)
+
+    def switch_theme(self, theme: str) -> list[str]:
+        """Press the colour-mode switch (focus it, Enter) until the page shows ``theme``; it cycles
+        through auto, dark and light. Returns the theme seen after each press."""
+        seen = []
+        switch = self.page.locator(".bd-header-article .theme-switch-button")
+        for _ in range(3):
+            if not switch.count() or self.page.evaluate(THEME) == theme:
+                break
+            switch.first.focus()
+            self.page.keyboard.press("Enter")
+            seen.append(self.page.evaluate(THEME))
+        self.settle()
+        return seen
+
+    def keyboard(self) -> dict:
+        """What a keyboard user meets, from the page as it loaded: each element Tab focuses
+        (``FOCUSED``) until the article (at most ``MAX_TABS``); the article header's controls
+        (``HEADER_CONTROLS``); where focus goes after Enter on the skip link and Tab; each header
+        menu (launch, repository, download) after Enter, then Escape (``MENU``), with axe's audit of
+        it (the first time it opens); the search dialog after Enter on each search button, then
+        Escape.
+        """
+        page = self.page
+        header = page.evaluate(HEADER_CONTROLS)
+        steps: list[dict | None] = []
+        reached: set[int] = set()
+        for _ in range(MAX_TABS):
+            page.keyboard.press("Tab")
+            step = page.evaluate(FOCUSED)
+            steps.append(step)
+            if step is None or step["article"] or (step["skip"] and len(steps) > 1):
+                break
+            if step["control"] is not None:
+                reached.add(step["control"])
+                if len(reached) == len(header):
+                    break
+        page.locator("#pst-skip-link a, .skip-link a").first.focus()
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        after_skip = page.evaluate(FOCUSED)
+        menus = {}
+        for name in page.evaluate(HEADER_MENUS):
+            toggle = page.locator(f".dropdown-{name}-buttons > button.dropdown-toggle")
+            toggle.first.focus()
+            page.keyboard.press("Enter")
+            opened = page.evaluate(MENU, name)
+            if HAVE_AXE and opened["shown"] and name not in self._menus_audited:
+                # once per site (an audit costs seconds): every page's menu is the same template
+                opened["audit"] = page.evaluate(AXE_RUN, f".dropdown-{name}-buttons .dropdown-menu")
+                self._menus_audited.add(name)
+            page.keyboard.press("Escape")
+            menus[name] = {"opened": opened, "closed": page.evaluate(MENU, name)}
+        search = []  # each search button (sidebar, header): does Enter open the search dialog?
+        for i in range(page.locator(SEARCH_BUTTONS).count()):
+            button = page.locator(SEARCH_BUTTONS).nth(i)
+            if not button.is_visible():
+                continue
+            button.focus()
+            page.keyboard.press("Enter")
+            opened = page.evaluate(SEARCH_DIALOG)
+            page.keyboard.press("Escape")
+            search.append({"opened": opened, "closed": page.evaluate(SEARCH_DIALOG)})
+        self.settle()
+        return {
+            "steps": steps,
+            "header": header,
+            "after_skip": after_skip,
+            "menus": menus,
+            "search": search,
+        }
 
     def status(self, url: str) -> int:
         """HTTP status of a same-site file (no fragment), fetched once."""
@@ -354,6 +480,105 @@ CLIPPED = r"""() => [...document.querySelectorAll('article.bd-article pre')]
          pre.innerText.split('\n').reduce((a, b) => b.length > a.length ? b : a, '')
             .slice(0, 90))"""
 
+# axe-core's audit of the page (or of the elements a CSS selector names) with every rule it has
+# enabled, whatever its tags: WCAG 2.0-2.2 A/AA/AAA, best practices, experimental rules and
+# deprecated ones. Returns how many rules exist and ran, and each element that violates one, with
+# the impact axe gives it.
+AXE_RUN = r"""async (scope) => {
+    const rules = axe.getRules().map(rule => rule.ruleId);
+    const result = await axe.run(scope || document, {
+        rules: Object.fromEntries(rules.map(id => [id, {enabled: true}])),
+        resultTypes: ['violations'],
+    });
+    const ran = new Set([...result.violations, ...result.passes, ...result.incomplete,
+                         ...result.inapplicable].map(rule => rule.id));
+    return {version: axe.version, rules: rules.length, ran: ran.size,
+            theme: document.documentElement.dataset.theme,
+            violations: result.violations.flatMap(rule => rule.nodes.map(node => ({
+                rule: rule.id, impact: node.impact || rule.impact, help: rule.help,
+                target: node.target.join(' '), html: node.html.slice(0, 160),
+                summary: node.failureSummary.split('\n').slice(1).join(' ').trim()})))};
+}"""
+THEME = "() => document.documentElement.dataset.theme"
+# Nothing focused, and every finite animation or transition finished (at most 2 s).
+SETTLE = r"""async () => {
+    document.activeElement?.blur?.();
+    const running = document.getAnimations()
+        .filter(a => a.effect?.getTiming().iterations !== Infinity);
+    await Promise.race([Promise.all(running.map(a => a.finished.catch(() => null))),
+                        new Promise(done => setTimeout(done, 2000))]);
+}"""
+# The focusable controls of the article's header (the sidebar toggles, launch, repository,
+# download, full screen, colour mode, search), each numbered in data-test-control.
+HEADER_CONTROLS = r"""() => [...document.querySelectorAll(
+        '.bd-header-article :is(a[href], button, input, select, [tabindex])')]
+    .filter(el => el.tabIndex >= 0 && !el.disabled && el.getClientRects().length &&
+                  getComputedStyle(el).visibility !== 'hidden')
+    .map((el, i) => {
+        el.dataset.testControl = i;
+        return el.getAttribute('aria-label') || el.dataset.bsOriginalTitle || el.title ||
+               el.innerText.trim() || el.outerHTML.slice(0, 80);
+    })"""
+# The focused element: its name, where it is, and how its focus is drawn (outline, box-shadow)
+# on what background (the first ancestor with an opaque one).
+FOCUSED = r"""async () => {
+    const el = document.activeElement;
+    // transitions that move or restyle it (the skip link slides in), not a tooltip elsewhere
+    const running = document.getAnimations().filter(a => a.effect?.target?.contains?.(el) &&
+        a.effect.getTiming().iterations !== Infinity);
+    await Promise.race([Promise.all(running.map(a => a.finished.catch(() => null))),
+                        new Promise(done => setTimeout(done, 1000))]);
+    if (!el || el === document.body || el === document.documentElement) return null;
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    let background = 'rgb(255, 255, 255)';
+    for (let node = el.parentElement; node; node = node.parentElement) {
+        const colour = getComputedStyle(node).backgroundColor;
+        if (colour !== 'transparent' && !/, 0\)$/.test(colour)) { background = colour; break; }
+    }
+    return {
+        name: el.getAttribute('aria-label') || el.dataset.bsOriginalTitle || el.title ||
+              el.innerText.trim().slice(0, 60) || el.outerHTML.slice(0, 80),
+        control: el.dataset.testControl === undefined ? null : Number(el.dataset.testControl),
+        skip: !!el.closest('#pst-skip-link, .skip-link'),
+        href: el.getAttribute('href'),
+        target: !!(el.hash && document.getElementById(decodeURIComponent(el.hash.slice(1)))),
+        article: !!el.closest('article.bd-article'),
+        main: !!el.closest('main'),
+        shown: box.width > 0 && box.height > 0 && box.top >= 0 && box.left >= 0 &&
+               box.bottom <= innerHeight && box.right <= innerWidth,
+        outline: {style: style.outlineStyle, width: parseFloat(style.outlineWidth),
+                  colour: style.outlineColor},
+        shadow: style.boxShadow,
+        background,
+    };
+}"""
+# The article header's dropdown menus by name: "launch", "source" (repository), "download".
+HEADER_MENUS = r"""() => [...document.querySelectorAll('.bd-header-article .dropdown')]
+    .map(d => [...d.classList].find(c => /^dropdown-.+-buttons$/.test(c)))
+    .filter(Boolean).map(c => c.slice('dropdown-'.length, -'-buttons'.length))"""
+# A header dropdown ("launch", "source", "download"): is its menu shown, what does its toggle say,
+# where is focus.
+MENU = r"""(name) => {
+    const dropdown = document.querySelector(`.dropdown-${name}-buttons`);
+    const menu = dropdown.querySelector('.dropdown-menu');
+    const toggle = dropdown.querySelector('button.dropdown-toggle');
+    const shown = el => el.getClientRects().length > 0 &&
+                        getComputedStyle(el).visibility !== 'hidden';
+    return {shown: shown(menu), expanded: toggle.getAttribute('aria-expanded'),
+            focus_on_toggle: document.activeElement === toggle,
+            items: [...menu.querySelectorAll('a, button')].filter(shown).length};
+}"""
+SEARCH_BUTTONS = "button.search-button__button"
+# The search dialog: open, and the search field focused in it.
+SEARCH_DIALOG = r"""() => {
+    const dialog = document.querySelector('#pst-search-dialog');
+    return {open: !!dialog?.open, typing: !!dialog?.contains(document.activeElement) &&
+            document.activeElement.matches('input')};
+}"""
+# Enough presses of Tab to go from the top of a page through the sidebar to the article header.
+MAX_TABS = 200
+
 
 def stale_pages() -> list[str]:
     """TOC pages whose HTML is missing or older than their source: the site needs `make book`."""
@@ -368,7 +593,7 @@ def stale_pages() -> list[str]:
 @pytest.fixture(scope="module")
 def site(chromium):
     if not (HTML / "intro.html").is_file():
-        skip_or_fail(f"no built site in {HTML.relative_to(ROOT)}: run `make book` first")
+        skip_or_fail(f"no built site in {HTML}: run `make book` first")
     stale = stale_pages()
     if stale:
         skip_or_fail(
@@ -415,7 +640,7 @@ def image_problems(images: list[dict]) -> list[str]:
 def test_only_the_toc_is_built():
     """Nothing outside the table of contents becomes a page (or runs): only_build_toc_files."""
     if not (HTML / "intro.html").is_file():
-        skip_or_fail(f"no built site in {HTML.relative_to(ROOT)}: run `make book` first")
+        skip_or_fail(f"no built site in {HTML}: run `make book` first")
     built = {
         str(p.relative_to(HTML).with_suffix(""))
         for p in HTML.rglob("*.html")
@@ -726,6 +951,286 @@ def test_each_figure_shows_once_numbered_under_its_name(site, page):
         "(one figure per cell)"
     )
     assert not visit.stray, f"{page}.html: a cell shows a figure as text: {visit.stray}"
+
+
+# Impacts that fail the audit; "minor" findings are printed, not failed.
+FAILING_IMPACTS = ("critical", "serious", "moderate")
+
+
+def audit_report(page: str, audit: dict, impacts=FAILING_IMPACTS) -> list[str]:
+    """One line per element that violates a rule with one of ``impacts``: impact, rule, theme,
+    page, element (axe's selector and its HTML) and what axe says is wrong."""
+    return [
+        f"{v['impact']} {v['rule']} [{audit['theme']}] {page}.html {v['target']}: {v['html']}"
+        f"\n    {v['help']}. {v['summary']}"
+        for v in audit["violations"]
+        if v["impact"] in impacts
+    ]
+
+
+def require_axe() -> None:
+    if not HAVE_AXE:
+        skip_or_fail(
+            f"no axe-core in {AXE.parent}: `make test` installs it (npm install "
+            f"axe-core@{AXE_VERSION}), or set NNSCRATCH_AXE to a copy of the npm package"
+        )
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_accessibility_audit_in_light_and_dark_mode(site, page):
+    """axe-core (the npm package, version ``AXE_VERSION`` pinned in the Makefile) finds no
+    critical, serious or moderate violation on the page, in light mode and in dark mode.
+
+    Configuration: every rule of axe-core enabled (``axe.getRules()``, each ``{enabled: true}`` in
+    ``axe.run``'s ``rules`` option; 105 rules in axe-core 4.14.1): WCAG 2.0, 2.1 and 2.2 at levels
+    A, AA and AAA (``color-contrast-enhanced``: text contrast of 7:1), best practices (30),
+    experimental rules (6: ``p-as-heading``, ``td-has-header``, ...; ``label-content-name-mismatch``
+    was one, in 4.14.1 it is a WCAG 2.1 A rule) and deprecated ones (5); the
+    whole document, as loaded at 1280 x 900 with its maths typeset (and each header menu, open,
+    in ``test_keyboard_reaches_and_shows_every_header_control``). The page loads once: the audit
+    runs in light mode, then the page's own colour-mode switch is pressed until it shows the
+    dark theme, and the audit runs again. Minor violations are printed, not failed.
+    """
+    require_axe()
+    visit = site.visit(page)
+    assert visit.themes[-1:] == ["dark"], (
+        f"{page}.html: the colour-mode switch did not turn the page dark (themes after each "
+        f"press: {visit.themes})"
+    )
+    failures = []
+    for theme in ("light", "dark"):
+        audit = visit.audits[theme]
+        assert audit["theme"] == theme, f"{page}.html: audited in {audit['theme']}, not {theme}"
+        assert audit["version"] == AXE_VERSION, (
+            f"axe-core {audit['version']} in {AXE.parent}, the Makefile pins {AXE_VERSION}"
+        )
+        assert audit["ran"] == audit["rules"], (
+            f"{page}.html: axe ran {audit['ran']} of its {audit['rules']} rules"
+        )
+        failures += audit_report(page, audit)
+        for line in audit_report(page, audit, impacts=("minor",)):
+            print(line)
+    assert not failures, f"{page}.html: {len(failures)} accessibility violations:\n" + "\n".join(
+        failures
+    )
+
+
+def test_audit_catches_each_kind_of_violation(site):
+    """The audit is real: on a page made of known faults, axe run as above (``AXE_RUN``) reports
+    each, rules that axe leaves out by default included (experimental, WCAG AAA, deprecated, and
+    target-size), and runs every rule it has."""
+    require_axe()
+    page = site.page.context.new_page()
+    page.set_content(
+        '<html lang="en"><head><title>Faults</title></head><body><main><h1>Faults</h1>'
+        '<p style="font-weight: bold; font-size: 1.6em">A line standing for a heading</p>'
+        "<p>Some text after it, long enough to be a paragraph of prose.</p>"
+        "<p>And another paragraph of ordinary text here.</p>"
+        '<button aria-label="Search">Search Ctrl+K</button>'
+        '<p style="color: #00d7ff; background: #f3f4f5">None</p>'
+        '<p style="color: #767676; background: #ffffff">Grey: 4.5:1, not 7:1.</p>'
+        '<span id="twice">a</span><span id="twice">b</span>'
+        '<div style="display: flex"><button style="width: 12px; height: 12px; padding: 0; '
+        'border: 0">a</button><button style="width: 12px; height: 12px; padding: 0; border: 0">'
+        "b</button></div>"
+        "<table><tr><th></th><th>Shape</th></tr><tr><td>1</td><td>2</td></tr></table>"
+        "</main><p>Outside every landmark.</p></body></html>"
+    )
+    page.add_script_tag(path=str(AXE))
+    audit = page.evaluate(AXE_RUN)
+    page.close()
+    found = {(v["rule"], v["impact"]) for v in audit["violations"]}
+    assert {
+        ("label-content-name-mismatch", "serious"),  # was experimental, WCAG 2.1 A in 4.14
+        ("color-contrast", "serious"),
+        ("color-contrast-enhanced", "serious"),  # WCAG AAA, off by default
+        ("p-as-heading", "serious"),  # experimental
+        ("target-size", "serious"),  # WCAG 2.2 AA, off by default
+        ("region", "moderate"),  # best practice
+        ("empty-table-header", "minor"),  # best practice
+        ("duplicate-id", "minor"),  # deprecated
+    } <= found, found
+    assert audit["ran"] == audit["rules"] > 100, audit["ran"]
+
+
+def test_coloured_outputs_are_readable_in_both_modes(site):
+    """Every colour an output can carry, shown as the site shows it (``_static/output-colours.css``,
+    from ``tests/test_output_colours.py``): MyST-NB's ANSI classes (plain, bold, on a background)
+    and rich's inline colours, in an output added to a page, pass axe's audit (contrast 7:1) in
+    light and in dark mode; Keras's cyan keeps its hue; an unknown colour shows as plain text."""
+    require_axe()
+    from test_output_colours import ansi_colours, readable, rich_colours
+
+    ansi = "".join(
+        f'<span class="-Color -Color-{n}">{n}</span> '
+        f'<span class="-Color -Color-Bold -Color-Bold-{n}">bold</span> '
+        f'<span class="-Color -Color-{n} -Color-{n}-BGC17">on blue</span> '
+        f'<span class="-Color -Color-BG{n}">background only</span>\n'
+        for n in ansi_colours()
+    )
+    rich = "".join(
+        f'<span style="color: {c}; text-decoration-color: {c}">{c}</span>\n'
+        for c in dict.fromkeys(rich_colours())
+    )
+    rich += (
+        '<span id="dim" style="color: #7fbfbf; text-decoration-color: #7fbfbf">dim cyan</span>\n'
+        '<span style="background-color: #800000">on red</span>\n'
+    )
+    page = site.page
+    page.goto(f"{site.base}{PAGES[0]}.html", wait_until="load")
+    page.add_script_tag(path=str(AXE))
+    page.evaluate(
+        """([ansi, rich]) => document.querySelector('article.bd-article').insertAdjacentHTML(
+            'beforeend', `<div class="cell_output docutils container" id="test-colours">
+            <div class="output stream highlight-myst-ansi notranslate"><div class="highlight">
+            <pre>${ansi}</pre></div></div>
+            <div class="output text_html"><pre>${rich}</pre></div></div>`)""",
+        [ansi, rich],
+    )
+    colour_of = """selector => getComputedStyle(document.querySelector(selector)).color"""
+    keras_cyan = '#test-colours [style^="color: #00d7ff;"]'
+    failures = []
+    for theme in ("light", "dark"):
+        site.switch_theme(theme)
+        audit = page.evaluate(AXE_RUN, "#test-colours")
+        assert audit["theme"] == theme
+        failures += audit_report("coloured outputs", audit)
+        wanted = readable("#00d7ff", theme)
+        shown = page.evaluate(colour_of, keras_cyan)
+        assert shown == "rgb({}, {}, {})".format(
+            *(int(wanted[i : i + 2], 16) for i in (1, 3, 5))
+        ), f"Keras's cyan shows as {shown} in {theme} mode, not {wanted}"
+        text = page.evaluate(colour_of, "#test-colours .text_html pre")
+        assert page.evaluate(colour_of, "#dim") == text, "an unknown colour is not plain text"
+    site.switch_theme("light")
+    assert not failures, "\n".join(failures)
+
+
+def colour(text: str) -> tuple[float, float, float, float]:
+    """``rgb(r, g, b)`` or ``rgba(r, g, b, a)`` (as getComputedStyle writes them) -> r, g, b, a."""
+    numbers = [float(n) for n in re.findall(r"[\d.]+", text)]
+    return (*numbers[:3], numbers[3] if len(numbers) > 3 else 1.0)
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG's contrast ratio of a colour (blended over the background if translucent)."""
+    *fg, alpha = colour(foreground)
+    bg = colour(background)[:3]
+    fg = [alpha * f + (1 - alpha) * b for f, b in zip(fg, bg)]
+
+    def luminance(rgb) -> float:
+        c = [v / 255 for v in rgb]
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    high, low = sorted([luminance(fg), luminance(bg)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def focus_problem(step: dict) -> str | None:
+    """None if the focused element (``FOCUSED``) shows where focus is: an outline at least 2 px
+    wide, or a box-shadow ring at least 2 px wide, in a colour with a contrast of 3:1 against the
+    background it is drawn on (WCAG 2.2, 2.4.7 and 2.4.13's minimum area, 1.4.11's contrast)."""
+    rings = []
+    outline = step["outline"]
+    if outline["style"] not in ("none", "hidden") and outline["width"] >= 2:
+        rings.append(outline["colour"])
+    # getComputedStyle: "rgba(13, 110, 253, 0.5) 0px 0px 0px 4px, ..." (colour, x, y, blur, spread)
+    for shadow in re.findall(
+        r"(rgba?\([^)]*\))\s+([-\d.]+)px\s+([-\d.]+)px\s+([\d.]+)px\s+([\d.]+)px", step["shadow"]
+    ):
+        if float(shadow[4]) >= 2:
+            rings.append(shadow[0])
+    if not rings:
+        return f"no focus indicator (outline {outline}, box-shadow {step['shadow']!r})"
+    best = max(contrast(ring, step["background"]) for ring in rings)
+    if best < 3:
+        return f"focus indicator {rings} has a contrast of {best:.2f} on {step['background']}"
+    return None
+
+
+def test_focus_check_catches_missing_or_faint_indicators():
+    step = {
+        "outline": {"style": "solid", "width": 3.0, "colour": "rgb(157, 83, 206)"},
+        "shadow": "none",
+        "background": "rgb(255, 255, 255)",
+    }
+    assert focus_problem(step) is None
+    assert "no focus indicator" in focus_problem(
+        step | {"outline": {**step["outline"], "width": 0}}
+    )
+    assert "no focus indicator" in focus_problem(
+        step | {"outline": {**step["outline"], "style": "none"}}
+    )
+    assert "contrast of 1.0" in focus_problem(
+        step | {"outline": {**step["outline"], "colour": "rgb(250, 250, 250)"}}
+    )
+    ring = "rgb(13, 110, 253) 0px 0px 0px 4px"
+    assert (
+        focus_problem(step | {"outline": {**step["outline"], "width": 0}, "shadow": ring}) is None
+    )
+    faint = "rgba(13, 110, 253, 0.5) 0px 0px 0px 4px"  # Bootstrap's ring: 2.06 on white
+    assert "contrast" in focus_problem(
+        step | {"outline": {**step["outline"], "width": 0}, "shadow": faint}
+    )
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_keyboard_reaches_and_shows_every_header_control(site, page):
+    """From the top of the page, Tab first focuses a visible skip link, whose Enter skips to the
+    main content; Tab then reaches every control of the article header, each with a visible focus
+    indicator (``focus_problem``); Enter opens each header menu (the launch menu on notebook
+    pages, the repository and download menus), Escape closes it and gives focus back to its button
+    (each menu, open, audited by axe in light mode, on the first page that has it: every page's
+    menu is the same template); Enter on each search button opens the search dialog, and Escape
+    closes it."""
+    keyboard = site.visit(page).keyboard
+    steps = keyboard["steps"]
+    first = steps[0]
+    assert first and first["skip"], f"{page}.html: the first Tab focuses {first}, not a skip link"
+    assert first["shown"] and first["target"], (
+        f"{page}.html: the skip link is not visible when focused, or its target "
+        f"{first['href']} is missing: {first}"
+    )
+    after = keyboard["after_skip"]
+    assert after and after["main"], (
+        f"{page}.html: Enter on the skip link, then Tab, focuses {after}, outside the main content"
+    )
+    problems = []
+    reached = {step["control"]: step for step in steps if step and step["control"] is not None}
+    for i, name in enumerate(keyboard["header"]):
+        if i not in reached:
+            problems.append(f"{name!r}: Tab never reaches it (within {MAX_TABS} presses)")
+        elif focus_problem(reached[i]):
+            problems.append(f"{name!r}: {focus_problem(reached[i])}")
+        elif not reached[i]["shown"]:
+            problems.append(f"{name!r}: focused outside the window")
+    assert keyboard["header"] and not problems, (
+        f"{page}.html: header controls {keyboard['header']}:\n" + "\n".join(problems)
+    )
+    menus = keyboard["menus"]
+    wanted = {"launch", "download"} if page in NOTEBOOK_PAGES else {"download"}
+    assert wanted <= set(menus), f"{page}.html: header menus {sorted(menus)}, not {wanted}"
+    for name, menu in menus.items():
+        opened, closed = menu["opened"], menu["closed"]
+        assert opened["shown"] and opened["expanded"] == "true" and opened["items"], (
+            f"{page}.html: Enter on the {name} button did not open its menu: {opened}"
+        )
+        assert not closed["shown"] and closed["expanded"] == "false", (
+            f"{page}.html: Escape did not close the {name} menu: {closed}"
+        )
+        assert closed["focus_on_toggle"], (
+            f"{page}.html: after Escape, focus is not back on the {name} button"
+        )
+        if "audit" in opened:
+            failures = audit_report(f"{page} ({name} menu open)", opened["audit"])
+            assert not failures, "\n".join(failures)
+    assert keyboard["search"], f"{page}.html: no visible search button"
+    for search in keyboard["search"]:
+        assert search["opened"] == {"open": True, "typing": True}, (
+            f"{page}.html: Enter on a search button did not open the search field: {search}"
+        )
+        assert not search["closed"]["open"], f"{page}.html: Escape left the search dialog open"
 
 
 def test_search_finds_backpropagation(site):
