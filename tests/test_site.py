@@ -48,6 +48,9 @@ HTML = Path(os.environ.get("NNSCRATCH_SITE") or ROOT / "_build" / "html").resolv
 TOC = Path(os.environ.get("NNSCRATCH_TOC") or ROOT / "_toc.yml").resolve()
 SCREENSHOTS = HTML.parent / "screenshots"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+# Pages of an earlier numbering of the chapters: each old URL redirects to the page's new place
+# (sphinx-reredirects), so that links to the published site keep working.
+REDIRECTS: dict[str, str] = CONFIG["sphinx"]["config"].get("redirects", {})
 
 # Harmless errors every stock Jupyter Book 1.x page logs, by exact text. Anything else fails.
 KNOWN_HARMLESS = {
@@ -646,7 +649,7 @@ def test_only_the_toc_is_built():
         for p in HTML.rglob("*.html")
         if "_static" not in p.parts
     }
-    extra = built - set(PAGES) - {"index", "search", "genindex"}
+    extra = built - set(PAGES) - set(REDIRECTS) - {"index", "search", "genindex"}
     assert not extra, (
         f"pages built that are not in _toc.yml: {sorted(extra)} (stale? `make book-all` starts "
         "afresh)"
@@ -658,6 +661,25 @@ def test_only_the_toc_is_built():
     assert executed <= set(PAGES), (
         f"notebooks executed that are not in _toc.yml: {sorted(executed - set(PAGES))}"
     )
+
+
+def test_redirects_lead_from_old_pages_to_pages_of_the_toc():
+    """The map itself: old pages are not pages any more, and each leads to one that is."""
+    assert REDIRECTS, "_config.yml lists no redirects"
+    for old, target in REDIRECTS.items():
+        assert old not in toc_pages(), f"{old} is a page of the TOC and a redirect"
+        new = str((Path(old).parent / target).with_suffix(""))
+        assert new in toc_pages(), f"{old} redirects to {target}, which is not a page of the TOC"
+
+
+@pytest.mark.parametrize("old", sorted(REDIRECTS))
+def test_old_page_urls_open_their_new_page(site, old):
+    """A reader with a link to the earlier numbering lands on the page's new place."""
+    new = str((Path(old).parent / REDIRECTS[old]).with_suffix(""))
+    if new not in PAGES:  # a small book (NNSCRATCH_TOC) without that page
+        pytest.skip(f"{new} is not in this book")
+    site.page.goto(f"{site.base}{old}.html", wait_until="load")
+    site.page.wait_for_url(f"{site.base}{new}.html", timeout=10000)
 
 
 def test_the_toc_lists_the_landing_page_and_chapters():
