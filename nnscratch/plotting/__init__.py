@@ -4,7 +4,7 @@ The notebook cell that calls one ends with an assignment (``fig = plot_...(...)`
 one output is the figure; none of them shows or closes it. By chapter:
 
 * :mod:`.data`: the digits and their classes (chapter 1), the activations of an untrained
-  network under each initialization (chapter 2);
+  network under each initialization (chapter 3);
 * :mod:`.backprop`: backpropagation drawn, the error signal per layer, why cross-entropy
   (chapter 4);
 * :mod:`.training`: learning curves, progress of a few runs, learning rates and schedules
