@@ -1,4 +1,4 @@
-"""Optimizers: rules that turn a gradient into a parameter update (chapter 5).
+"""Optimizers: rules that turn a gradient into a parameter update (chapters 5 and 7).
 
 The interface every optimizer follows, so that ``Network.train`` can use any of them::
 
@@ -11,7 +11,7 @@ keeps one state per parameter key and passes hyper-parameters with ``functools.p
 
 A learning-rate *schedule* (:func:`step_schedule`) is not an optimizer: it is passed as ``lr``.
 :data:`SGD_SCHEDULE` is chapter 5's; the benchmark (``python -m nnscratch.bench``) uses it too.
-:data:`MINIBATCH_LR` is chapter 5's rate for batches of 64, used by chapters 6 to 8.
+:data:`MINIBATCH_LR` is chapter 7's rate for batches of 64, used by the later chapters.
 """
 
 from __future__ import annotations
@@ -22,15 +22,17 @@ from typing import Any
 import numpy as np
 
 #: Chapter 5's learning rates for per-sample SGD, chosen there on the validation set among a
-#: constant 0.1, "0.1, then 0.01" and "0.1, 0.03, then 0.01" (the last two tied; the simpler won):
-#: ``step_schedule(*SGD_SCHEDULE)`` gives 0.1 in epochs 1-5, then 0.01. Chapter 5 checks that this
-#: constant is the schedule it chose.
+#: constant 0.1, "0.1, then 0.01" and "0.1, 0.03, then 0.01" by the one-standard-error rule (the
+#: two decaying schedules end within one standard error of each other and above the constant
+#: rate; the simpler is kept): ``step_schedule(*SGD_SCHEDULE)`` gives 0.1 in epochs 1-5, then
+#: 0.01. Chapter 5 asserts that this constant is the schedule it chose.
 SGD_SCHEDULE = ([0.1, 0.01], [5])
 
-#: Chapter 5's learning rate for mini-batches of 64, chosen there on the validation set: of the
-#: two best rates of a one-epoch grid (1 and 3), the one ahead after ten epochs. Chapters 6, 7
-#: and 8 train with it in PyTorch, Keras and NumPy; chapter 5 checks that this constant is the
-#: rate it chose.
+#: Chapter 7's learning rate for mini-batches of 64, chosen there on the validation set: of the
+#: two best rates (1 and 3) of a one-epoch grid on a slice of the training set, the one ahead
+#: after ten epochs on the full set (the smaller if the two are within one standard error). The
+#: later chapters train with it in NumPy, PyTorch and Keras; chapter 7 asserts that this constant
+#: is the rate it chose.
 MINIBATCH_LR = 1.0
 
 

@@ -13,7 +13,6 @@ from nnscratch.plotting import (  # noqa: E402
     plot_activation_stats,
     plot_backprop_diagram,
     plot_backward_signal,
-    plot_batch_size,
     plot_confusion_matrix,
     plot_epoch_times,
     plot_learning_curves,
@@ -83,7 +82,7 @@ def test_misclassified_shows_only_mistakes_most_confident_first():
     probs[1, 0], probs[3, 0], probs[4, 0] = 0.6, 0.9, 0.7
     fig = plot_misclassified(images, labels, predictions, probs=probs, rows=1, cols=4)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    assert titles == ["4→0\n90%", "5→0\n70%", "2→0\n60%"]
+    assert titles == ["4→0\n90.0%", "5→0\n70.0%", "2→0\n60.0%"]
 
 
 def test_weight_images_and_activation_stats():
@@ -144,19 +143,6 @@ def test_learning_rates_and_schedules_mark_the_chosen_one():
     assert labels == ["constant", "decay (chosen)"]
     assert ax_acc.lines[1].get_linewidth() > ax_acc.lines[0].get_linewidth()
     np.testing.assert_allclose(ax_rate.lines[1].get_ydata(), [0.1, 0.01])
-
-
-def test_batch_size_panels():
-    noise = {1: 2.9, 4: 1.5, 16: 0.8, 64: 0.35}
-    seconds = {1: 3.0, 16: 0.9, 64: 0.6}
-    accuracy = {1: {0.03: 0.94, 0.1: 0.96}, 64: {1.0: 0.93, 3.0: 0.95}}
-    fig = plot_batch_size(noise, seconds, accuracy)
-    ax_n, ax_t, ax_a = fig.axes
-    np.testing.assert_allclose(ax_n.lines[0].get_ydata(), [2.9, 1.5, 0.8, 0.35])
-    np.testing.assert_allclose(ax_n.lines[1].get_ydata(), 2.9 / np.sqrt([1, 4, 16, 64]))
-    np.testing.assert_allclose(ax_t.lines[0].get_ydata(), [3.0, 0.9, 0.6])
-    assert [t.get_text() for t in ax_a.get_legend().get_texts()] == ["B = 1", "B = 64"]
-    np.testing.assert_allclose(ax_a.lines[1].get_ydata(), [93, 95])
 
 
 def test_epoch_times_bars_major_ticks_only_and_legend_clear_of_the_bars():

@@ -9,9 +9,11 @@ one output is the figure; none of them shows or closes it. By chapter:
 * :mod:`.graph`: the toy network's computational graph, forward and backward (chapter 4);
 * :mod:`.backprop`: backpropagation drawn with shapes and the error signal per layer (chapter 4),
   why cross-entropy (chapter 6);
-* :mod:`.training`: learning curves, progress of a few runs (chapter 6), learning rates,
-  schedules and batch sizes, the confusion matrix, mistakes and first-layer weights (chapters 5
-  and 7); the seconds per epoch of each implementation (chapter 13).
+* :mod:`.training`: learning curves, progress of a few runs (chapter 6), learning rates and
+  schedules (chapter 5), the confusion matrix, mistakes and first-layer weights (chapter 7); the
+  seconds per epoch of each implementation (chapter 13);
+* :mod:`.minibatches`: the length of a batch's gradient, the batch-size x learning-rate grid,
+  calibration (chapter 7).
 """
 
 from nnscratch.plotting.backprop import (
@@ -22,8 +24,12 @@ from nnscratch.plotting.backprop import (
 from nnscratch.plotting.data import plot_activation_stats, plot_class_balance, plot_digits
 from nnscratch.plotting.forward import plot_sigmoid, plot_toy_network
 from nnscratch.plotting.graph import plot_toy_graph
+from nnscratch.plotting.minibatches import (
+    plot_gradient_length,
+    plot_rate_grid,
+    plot_reliability,
+)
 from nnscratch.plotting.training import (
-    plot_batch_size,
     plot_confusion_matrix,
     plot_epoch_times,
     plot_learning_curves,
@@ -38,16 +44,18 @@ __all__ = [
     "plot_activation_stats",
     "plot_backprop_diagram",
     "plot_backward_signal",
-    "plot_batch_size",
     "plot_class_balance",
     "plot_confusion_matrix",
     "plot_digits",
     "plot_epoch_times",
+    "plot_gradient_length",
     "plot_learning_curves",
     "plot_learning_rates",
     "plot_misclassified",
     "plot_output_gradient",
     "plot_progress",
+    "plot_rate_grid",
+    "plot_reliability",
     "plot_schedules",
     "plot_sigmoid",
     "plot_toy_graph",

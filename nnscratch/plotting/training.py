@@ -1,4 +1,4 @@
-"""Figures of training and its results (chapters 4 and 5), and its speed (chapter 9)."""
+"""Figures of training (chapter 5), its results (chapter 7), and its speed (chapter 13)."""
 
 from __future__ import annotations
 
@@ -152,7 +152,7 @@ def plot_misclassified(
     wrong = wrong[: rows * cols]
     titles = [
         f"{labels[i]}→{predictions[i]}"
-        + (f"\n{probs[i, predictions[i]]:.0%}" if probs is not None else "")
+        + (f"\n{probs[i, predictions[i]]:.1%}" if probs is not None else "")
         for i in wrong
     ]
     fig = plot_digits(images[wrong], labels[wrong], rows=rows, cols=cols, titles=titles)
@@ -279,58 +279,6 @@ def plot_schedules(histories: Mapping[str, object], chosen: str | None = None):
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3, which="both")
     ax_acc.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def plot_batch_size(
-    noise: Mapping[int, float],
-    seconds: Mapping[int, float],
-    accuracy: Mapping[int, Mapping[float, float]],
-):
-    """What the batch size does: gradient noise, time per epoch, and the usable learning rate.
-
-    Args:
-        noise: batch size B -> relative spread of mini-batch gradients around the full gradient,
-            ``sqrt(mean ||g_B - g||^2) / ||g||``.
-        seconds: B -> training time of one epoch (s).
-        accuracy: B -> {learning rate -> validation accuracy after the run}.
-    """
-    fig, (ax_n, ax_t, ax_a) = plt.subplots(1, 3, figsize=(11, 3.5))
-    bs = np.array(sorted(noise))
-    values = np.array([noise[b] for b in bs])
-    ax_n.loglog(bs, values, "o-", label="measured")
-    ax_n.loglog(
-        bs, values[0] * np.sqrt(bs[0] / bs), "--", color="0.5", label=r"$\propto 1/\sqrt{B}$"
-    )
-    ax_n.set(
-        xlabel="batch size $B$", ylabel="spread / size of the gradient", title="gradient noise"
-    )
-    _plain_log_y(ax_n)
-    ax_n.legend(fontsize=8)
-    bt = sorted(seconds)
-    ax_t.loglog(bt, [seconds[b] for b in bt], "o-", color="C1")
-    ax_t.set(xlabel="batch size $B$", ylabel="seconds per epoch", title="time per epoch")
-    _plain_log_y(ax_t)
-    for k, b in enumerate(sorted(accuracy)):
-        rates = sorted(accuracy[b])
-        ax_a.semilogx(
-            rates,
-            [100 * accuracy[b][r] for r in rates],
-            "o-",
-            ms=4,
-            color=f"C{k + 2}",
-            label=f"B = {b}",
-        )
-    ax_a.set(
-        xlabel="learning rate",
-        ylabel="validation accuracy (%)",
-        title="accuracy after one epoch",
-        ylim=(0, 100),
-    )
-    ax_a.legend(fontsize=8)
-    for ax in (ax_n, ax_t, ax_a):
-        ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     return fig
 
