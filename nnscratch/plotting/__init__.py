@@ -9,7 +9,8 @@ one output is the figure; none of them shows or closes it. By chapter:
   (chapter 4);
 * :mod:`.training`: learning curves, progress of a few runs, learning rates, schedules and batch
   sizes, the confusion matrix, mistakes and first-layer weights (chapters 4 and 5); the seconds
-  per epoch of each implementation (chapter 9).
+  per epoch of each implementation (chapter 9);
+* :mod:`.regularization`: weight decay against its strength, dropout drawn (chapter 8).
 """
 
 from nnscratch.plotting.backprop import (
@@ -18,6 +19,7 @@ from nnscratch.plotting.backprop import (
     plot_output_gradient,
 )
 from nnscratch.plotting.data import plot_activation_stats, plot_class_balance, plot_digits
+from nnscratch.plotting.regularization import plot_dropout, plot_weight_decay
 from nnscratch.plotting.training import (
     plot_batch_size,
     plot_confusion_matrix,
@@ -38,6 +40,7 @@ __all__ = [
     "plot_class_balance",
     "plot_confusion_matrix",
     "plot_digits",
+    "plot_dropout",
     "plot_epoch_times",
     "plot_learning_curves",
     "plot_learning_rates",
@@ -45,5 +48,6 @@ __all__ = [
     "plot_output_gradient",
     "plot_progress",
     "plot_schedules",
+    "plot_weight_decay",
     "plot_weight_images",
 ]
