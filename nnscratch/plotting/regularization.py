@@ -41,23 +41,23 @@ def plot_weight_decay(
         raise ValueError("weight_sizes must have one entry per run (the same lambdas as runs)")
     x = np.arange(len(lambdas))
     panels = 2 if weight_sizes is None else 3
-    fig, axes = plt.subplots(1, panels, figsize=(4.2 * panels, 3.6))
+    fig, axes = plt.subplots(1, panels, figsize=(3.5 * panels, 3.5))  # <= 11 in: readable
     last = {  # quantity -> values at the last epoch, in the order of `lambdas`
         key: np.array([getattr(runs[lam], key)[-1] for lam in lambdas], dtype=float)
         for key in ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
     }
     for ax, what, scale, ylabel in (
-        (axes[0], "accuracy", 100.0, "accuracy after the last epoch (%)"),
-        (axes[1], "loss", 1.0, "cross-entropy after the last epoch"),
+        (axes[0], "accuracy", 100.0, "accuracy (%)"),
+        (axes[1], "loss", 1.0, "cross-entropy loss"),
     ):
         ax.plot(x, scale * last[f"train_{what}"], "--o", color="C0", ms=4, label="training")
         ax.plot(x, scale * last[f"val_{what}"], "-o", color="C1", ms=4, label="validation")
-        ax.set(ylabel=ylabel, title=what)
+        ax.set(ylabel=ylabel, title=f"{what} after the last epoch")
         ax.legend(fontsize=8)
     if weight_sizes is not None:
         sizes = [weight_sizes[lam] for lam in lambdas]
         axes[2].plot(x, sizes, "-o", color="C2", ms=4)
-        axes[2].set(ylabel=r"$\|W\|$, all weights", title="size of the weights", ylim=(0, None))
+        axes[2].set(ylabel=r"$\|W\|$", title="size of the final weights", ylim=(0, None))
     for ax in axes:
         ax.set_xticks(x, [lambda_label(lam) for lam in lambdas])
         ax.set_xlabel(r"weight decay $\lambda$")
