@@ -7,7 +7,9 @@ The interface every optimizer follows, so that ``Network.train`` can use any of 
 ``w`` is one parameter array (e.g. ``W1: (128, 784)``), ``dw`` its gradient (same shape), ``state``
 whatever the rule keeps between steps for that parameter (``None`` at the first step). The network
 keeps one state per parameter key and passes hyper-parameters with ``functools.partial``, e.g.
-``optimizer=partial(sgd, lr=0.1)``. Momentum, AdaGrad and Adam are built in the exercises.
+``optimizer=partial(sgd, lr=0.1)``, or with L2 weight decay (chapter 8)
+``optimizer=partial(sgd, lr=1.0, weight_decay=1e-4)``. Momentum, AdaGrad and Adam are built in the
+exercises.
 
 A learning-rate *schedule* (:func:`step_schedule`) is not an optimizer: it is passed as ``lr``.
 :data:`SGD_SCHEDULE` is chapter 5's; the benchmark (``python -m nnscratch.bench``) uses it too.
@@ -37,10 +39,24 @@ MINIBATCH_LR = 1.0
 
 
 def sgd(
-    w: np.ndarray, dw: np.ndarray, state: Any = None, lr: float = 0.1
+    w: np.ndarray, dw: np.ndarray, state: Any = None, lr: float = 0.1, weight_decay: float = 0.0
 ) -> tuple[np.ndarray, Any]:
-    """Plain gradient descent, ``w <- w - lr * dw``, in place. It keeps no state."""
-    w -= lr * dw
+    """Plain gradient descent, ``w <- w - lr * dw``, in place. It keeps no state.
+
+    ``weight_decay`` (lambda, chapter 8) adds the gradient of the L2 penalty
+    ``lambda / 2 * ||w||^2``: ``w <- w - lr * (dw + lambda * w)``, which shrinks ``w`` by the factor
+    ``1 - lr * lambda`` at every step besides the gradient step. Like PyTorch's
+    ``SGD(weight_decay=...)``, it decays every parameter it is given, biases included on a network
+    that has them (chapter 8 explains why biases are usually left out).
+    """
+    if weight_decay < 0:
+        raise ValueError(
+            f"weight_decay must be 0 or positive (it shrinks the weights), got {weight_decay!r}"
+        )
+    if weight_decay:
+        w -= lr * (dw + weight_decay * w)
+    else:
+        w -= lr * dw
     return w, state
 
 

@@ -13,7 +13,8 @@ one output is the figure; none of them shows or closes it. By chapter:
   schedules (chapter 5), the confusion matrix, mistakes and first-layer weights (chapter 7); the
   seconds per epoch of each implementation (chapter 13);
 * :mod:`.minibatches`: the length of a batch's gradient, the batch-size x learning-rate grid,
-  calibration (chapter 7).
+  calibration (chapter 7);
+* :mod:`.regularization`: weight decay against its strength, dropout drawn (chapter 8).
 """
 
 from nnscratch.plotting.backprop import (
@@ -29,6 +30,7 @@ from nnscratch.plotting.minibatches import (
     plot_rate_grid,
     plot_reliability,
 )
+from nnscratch.plotting.regularization import plot_dropout, plot_weight_decay
 from nnscratch.plotting.training import (
     plot_confusion_matrix,
     plot_epoch_times,
@@ -47,6 +49,7 @@ __all__ = [
     "plot_class_balance",
     "plot_confusion_matrix",
     "plot_digits",
+    "plot_dropout",
     "plot_epoch_times",
     "plot_gradient_length",
     "plot_learning_curves",
@@ -60,5 +63,6 @@ __all__ = [
     "plot_sigmoid",
     "plot_toy_graph",
     "plot_toy_network",
+    "plot_weight_decay",
     "plot_weight_images",
 ]
