@@ -3,7 +3,7 @@
 ``Network.train`` runs these for plain SGD (``lr=...``, no optimizer) on a network whose class keeps
 ``Network``'s own ``backward`` and ``step`` (they call the network's own ``forward`` and
 ``deltas``); any other network takes the textbook path (``backward``, then the update rule).
-Chapter 9 measures both; chapter 5 checks that ``Network.train`` is its open training loop run
+Chapter 13 measures both; chapter 5 checks that ``Network.train`` is its open training loop run
 with :func:`sgd_step`. Only the update differs from the textbook's, never the result beyond float
 rounding:
 
@@ -34,8 +34,9 @@ def blas_ger(dtype: np.dtype):
 def one_blas_thread() -> Iterator[None]:
     """Limit NumPy's BLAS to one thread inside the ``with`` block.
 
-    One image is too little work to share between BLAS threads: on 2 cores the hand-offs cost more
-    than they save (and far more when the machine is busy).
+    One image is little work to share between BLAS threads: the hand-offs to a second thread and
+    the waits for it can cost more than they save, and far more when the machine is busy, so
+    per-sample SGD runs with one (chapter 13 measures both on the machine that builds it).
     """
     with threadpool_limits(limits=1, user_api="blas"):
         yield

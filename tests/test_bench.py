@@ -67,13 +67,13 @@ def test_quick_sgd_mode_prints_a_row_per_seed_and_the_cost_of_a_step():
     rows = [line for line in lines if re.match(r" +\d+ \| +\d+ \| +[01]\.\d{4} \|", line)]
     assert len(rows) == 2, "\n".join(lines)  # two seeds in quick mode
     assert any(line.startswith("sgd_step, 1 BLAS thread") for line in lines)
-    assert "bounds per-sample SGD" in lines[-1]
+    assert lines[-1].startswith("shares of a step: forward pass"), lines[-1]
     if (os.cpu_count() or 1) > 1:  # the same step with a BLAS thread per core
         assert any(line.startswith(f"sgd_step, {os.cpu_count()} BLAS threads") for line in lines)
 
 
 def test_the_benchmark_hands_back_what_it_prints_below_the_table():
-    """Chapter 9 cites the arithmetic bound and the GEMM rate: the same numbers as printed."""
+    """Chapter 13 cites the arithmetic bound and the GEMM rate: the same numbers as printed."""
     from nnscratch.bench import run
 
     lines, measures = [], {}

@@ -219,7 +219,7 @@ def _run(quick, epochs, lr, seed, out, measures) -> dict[str, Result]:
     results = {r.name: r for r in [x.result for x in runners] + [keras_result]}
     gemm_np, gemm_t = gemm_epoch_numpy(SIZES, n, BATCH), gemm_epoch_torch(SIZES, n, BATCH)
     mb, tr = minibatch.result, torch_index.result
-    per_sample.result.bound = "Python/NumPy calls per image (python -m nnscratch.bench --sgd)"
+    per_sample.result.bound = "calls + matrix-vector kernels per image (bench --sgd)"
     mb.bound = f"GEMMs {gemm_np / mb.median:.0%}, rest elementwise + calls"
     tr.bound = f"GEMMs {gemm_t / tr.median:.0%}, rest autograd/optimizer calls"
     torch_loader.result.bound = "as above + collating 64 single rows per batch"

@@ -1,4 +1,4 @@
-"""NumPy, PyTorch and Keras side by side (chapter 8): same weights in, same numbers out.
+"""NumPy, PyTorch and Keras side by side (chapter 12): same weights in, same numbers out.
 
 :func:`three_nets` builds the three from one ``params`` dict; :func:`agreement` measures how far the
 PyTorch and Keras forward pass, gradients and one SGD step are from the NumPy network's;

@@ -1,4 +1,4 @@
-"""The course network in Keras (chapter 7): the model, weight copies to and from NumPy, training.
+"""The course network in Keras (chapter 11): the model, weight copies to and from NumPy, training.
 
 The same 784-128-64-10 network as :class:`nnscratch.network.Network`: ``Dense`` layers with sigmoid
 hidden units, no biases unless asked for, and either
@@ -10,7 +10,7 @@ Both are correct pairs (the loss matches what the last layer outputs) and train 
 
 Layout: for a batch ``X: (B, n_in)``, one row per image, a Keras ``Dense`` layer computes
 ``X @ kernel`` with ``kernel: (n_in, n_out)``, the transpose of our ``W_l: (n_out, n_in)`` (we
-compute ``Z_l = A_(l-1) @ W_l.T``, chapters 3-4). So copies transpose: ``kernel = W_l.T``.
+compute ``Z_l = A_(l-1) @ W_l.T``, chapters 2 and 4). So copies transpose: ``kernel = W_l.T``.
 
 This module imports Keras (TensorFlow backend); ``import nnscratch`` does not. Importing it through
 the package sets TensorFlow's logging variables first, which keeps its start-up noise off stderr.

@@ -1,4 +1,4 @@
-"""The course network in PyTorch (chapter 6): the module, weight copies to and from NumPy, training.
+"""The course network in PyTorch (chapter 10): the module, weight copies to and from NumPy, fit.
 
 The same 784-128-64-10 network as :class:`nnscratch.network.Network`: sigmoid hidden layers, no
 biases unless asked for, and a softmax output. As is usual in PyTorch, the module returns the
