@@ -213,6 +213,139 @@ def test_colab_opens_the_copy_on_its_branch_and_binder_stays():
 
 
 # ------------------------------------------------------------------------------------------------
+# The extension, on a tiny book built here (a kernel runs: about 10-20 s)
+
+TINY_CONFIG = {
+    "title": "Tiny",
+    "only_build_toc_files": True,
+    "execute": {
+        "execute_notebooks": "inline",
+        "exclude_patterns": ["b/*"],
+        "raise_on_error": True,
+        "stderr_output": "error",
+    },
+    "repository": {"url": "https://github.com/o/r", "path_to_book": "", "branch": "main"},
+    "launch_buttons": {
+        "notebook_interface": "jupyterlab",
+        "binderhub_url": "https://mybinder.org",
+        "colab_url": "https://colab.research.google.com",
+    },
+    "html": {"use_download_button": True, "baseurl": "https://o.github.io/r/"},
+    "sphinx": {
+        "extra_extensions": ["nnscratch.book.reader"],
+        "config": {"nnscratch_reader_branch": "copies"},
+    },
+}
+TINY_TOC = {
+    "format": "jb-book",
+    "root": "intro",
+    "parts": [
+        {"caption": "A", "numbered": True, "chapters": [{"file": "a/one"}, {"file": "b/ex"}]}
+    ],
+}
+
+
+def tiny_notebooks() -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+    meta = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    one = nbformat.v4.new_notebook(metadata=meta)
+    figure = {
+        "mystnb": {"figure": {"name": "fig-line", "caption": "A line, $y = x$."}},
+        "tags": [],
+    }
+    md = nbformat.v4.new_markdown_cell
+    one.cells = [
+        nbformat.v4.new_code_cell("setup = 1", id="setup", metadata={"tags": ["remove-cell"]}),
+        md("# One\n\nOpening.", id="title"),
+        nbformat.v4.new_code_cell("x = '0.42'\nn = 7\nprint(x, n)", id="compute"),
+        md(
+            "It is {eval}`x` of {eval}`n`.\n\n```{note}\nInside a note: {eval}`x`.\n```\n\n"
+            "| what | value |\n| --- | --- |\n| x | {eval}`x` |\n\n"
+            "See [the line](#fig-line), [the section](#sec-two) and [the exercise](../b/ex.ipynb).",
+            id="cites",
+        ),
+        nbformat.v4.new_code_cell(
+            "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(3, 2))\n"
+            "line = ax.plot([0, 1], [0, 1])",
+            id="plot",
+            metadata=figure,
+        ),
+        md("(sec-two)=\n## Two\n\nNow {eval}`x` again.", id="two"),
+    ]
+    ex = nbformat.v4.new_notebook(metadata={**meta, "nnscratch": {"exercise": "tiny"}})
+    ex.cells = [
+        nbformat.v4.new_code_cell("setup = 1", id="setup", metadata={"tags": ["remove-cell"]}),
+        md("# Ex\n\n:::{admonition} How\n:class: tip\nDo [one](../a/one.ipynb).\n:::", id="t"),
+        nbformat.v4.new_code_cell("raise NotImplementedError", id="stub"),
+    ]
+    return one, ex
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    """A two-page book (a notebook that cites, an exercise), built as `make book` builds."""
+    book = tmp_path_factory.mktemp("tiny")
+    (book / "_config.yml").write_text(yaml.safe_dump(TINY_CONFIG))
+    (book / "_toc.yml").write_text(yaml.safe_dump(TINY_TOC))
+    (book / "intro.md").write_text("# Tiny\n\nA book.\n")
+    one, ex = tiny_notebooks()
+    for page, nb in (("a/one", one), ("b/ex", ex)):
+        (book / page).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, book / f"{page}.ipynb")
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", "-W", "-n", "."]
+    run = subprocess.run(command, cwd=book, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    return book / "_build" / "html"
+
+
+def test_the_extension_writes_copies_with_the_values_the_page_shows(tiny):
+    one = nbformat.read(tiny / "notebooks" / "a" / "one.ipynb", as_version=4)
+    cells = {c.id: c.source for c in one.cells}
+    assert cells["cites"].split("\n") == [
+        "It is 0.42 of 7.",
+        "",
+        "> **Note**",
+        ">",
+        "> Inside a note: 0.42.",
+        "",
+        "| what | value |",
+        "| --- | --- |",
+        "| x | 0.42 |",
+        "",
+        "See [the line](https://o.github.io/r/a/one.html#fig-line), [the section]"
+        "(https://o.github.io/r/a/one.html#sec-two) and [the exercise]"
+        "(https://o.github.io/r/b/ex.html).",
+    ]
+    assert cells["two"] == "## Two\n\nNow 0.42 again."
+    assert cells["caption-plot"] == "**Fig. 1.1** A line, $y = x$."
+    assert [c.id for c in one.cells] == [
+        "setup", "title", "reader-copy", "compute", "cites", "plot", "caption-plot", "two"
+    ]  # fmt: skip
+    assert one.cells[3].outputs[0].text == "0.42 7\n"
+    assert "https://o.github.io/r/a/one.html" in cells["reader-copy"]
+    record = json.loads((tiny / "notebooks" / "reader.json").read_text())
+    assert record["notebooks"]["a/one"]["cited"] == {
+        "3": {"x": "0.42", "n": "7"},
+        "5": {"x": "0.42"},
+    }
+    assert record["notebooks"]["b/ex"] == {"executed": False, "cited": {}}
+    ex = nbformat.read(tiny / "notebooks" / "b" / "ex.ipynb", as_version=4)
+    assert ex.cells[1].source == (
+        "# Ex\n\n> **How**\n>\n> Do [one](https://o.github.io/r/a/one.html)."
+    )
+    assert ex.metadata["nnscratch"] == {"exercise": "tiny"} and not ex.cells[2].outputs
+    page = (tiny / "a" / "one.html").read_text()
+    assert 'href="https://colab.research.google.com/github/o/r/blob/copies/a/one.ipynb"' in page
+    assert 'href="https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/a/one.ipynb"' in page
+    assert 'href="../notebooks/a/one.ipynb"' in page and "_sources/a/one.ipynb" not in page
+    assert 'href="notebooks/nnscratch-notebooks.zip"' in (tiny / "intro.html").read_text()
+    with zipfile.ZipFile(tiny / "notebooks" / "nnscratch-notebooks.zip") as archive:
+        assert sorted(archive.namelist()) == [
+            "nnscratch-notebooks/a/one.ipynb",
+            "nnscratch-notebooks/b/ex.ipynb",
+        ]
+
+
+# ------------------------------------------------------------------------------------------------
 # The branch, the Makefile and the workflow
 
 
