@@ -291,10 +291,26 @@ def tiny(tmp_path_factory) -> Path:
     for page, nb in (("a/one", one), ("b/ex", ex)):
         (book / page).parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, book / f"{page}.ipynb")
+    build(book)
+    return book / "_build" / "html"
+
+
+def build(book: Path) -> None:
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", "-W", "-n", "."]
     run = subprocess.run(command, cwd=book, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
-    return book / "_build" / "html"
+
+
+def test_a_rebuild_keeps_the_values_and_drops_copies_of_pages_gone(tiny):
+    """An incremental build re-runs no notebook, yet rewrites every copy with the same values (the
+    environment keeps them); a copy whose page left the table of contents is deleted."""
+    before = (tiny / "notebooks" / "a" / "one.ipynb").read_bytes()
+    gone = tiny / "notebooks" / "old" / "gone.ipynb"
+    gone.parent.mkdir()
+    gone.write_text("{}")
+    build(tiny.parent.parent)
+    assert (tiny / "notebooks" / "a" / "one.ipynb").read_bytes() == before
+    assert not gone.exists()
 
 
 def test_the_extension_writes_copies_with_the_values_the_page_shows(tiny):

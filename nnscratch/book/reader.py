@@ -290,6 +290,9 @@ def write_copies(app: Sphinx, exception: Exception | None) -> None:
             "executed": executed is not None,
             "cited": cited(app.env).get(docname, {}),
         }
+    for old in folder.rglob("*.ipynb"):  # copies of pages no longer in the table of contents
+        if str(old.relative_to(folder).with_suffix("")) not in written:
+            old.unlink()
     (folder / RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
     write_archive(folder, written, app.config.nnscratch_reader_archive)
     LOGGER.info(
