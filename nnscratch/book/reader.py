@@ -63,7 +63,7 @@ class CapturedEvalRole(EvalRoleAny):
         if env is not None and result and not messages:
             cell = str(self.line // LINES_PER_CELL - 1)
             shown = shown_text(result, env.app.builder.name, env.mystnb_config)
-            cited(env).setdefault(env.docname, {}).setdefault(cell, {})[self.text] = shown
+            page(env, env.docname)["cited"].setdefault(cell, {})[self.text] = shown
         return result, messages
 
 
@@ -82,21 +82,32 @@ def shown_text(result: list[nodes.Node], builder: str, config) -> str:
     return "".join(node.astext() for node in result)
 
 
-def cited(env) -> dict[str, dict[str, dict[str, str]]]:
-    """``{page: {markdown cell index: {name: text shown}}}``, kept in the build environment."""
-    if not hasattr(env, "nnscratch_cited"):
-        env.nnscratch_cited = {}
-    return env.nnscratch_cited
+def pages(env) -> dict[str, dict]:
+    """What the build saw while it read (and ran) each page, kept in the build environment, so
+    that an incremental build knows it for the pages it does not re-run: ``{page: {"quick": was
+    it run in quick mode, "cited": {markdown cell index: {name: text shown}}}}``."""
+    if not hasattr(env, "nnscratch_reader"):
+        env.nnscratch_reader = {}
+    return env.nnscratch_reader
+
+
+def page(env, docname: str) -> dict:
+    return pages(env).setdefault(docname, {"quick": is_quick(), "cited": {}})
+
+
+def read(app: Sphinx, docname: str, source: list[str]) -> None:
+    """A page is read, so run: start its record afresh (``source-read``)."""
+    pages(app.env)[docname] = {"quick": is_quick(), "cited": {}}
 
 
 def purge(app: Sphinx, env, docname: str) -> None:
-    cited(env).pop(docname, None)
+    pages(env).pop(docname, None)
 
 
 def merge(app: Sphinx, env, docnames: set[str], other) -> None:
     for docname in docnames:
-        if docname in cited(other):
-            cited(env)[docname] = cited(other)[docname]
+        if docname in pages(other):
+            pages(env)[docname] = pages(other)[docname]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -113,7 +124,7 @@ class SiteResolver(markdown.Resolver):
     def __init__(self, app: Sphinx, docname: str) -> None:
         super().__init__()
         self.app, self.env, self.docname = app, app.env, docname
-        self.values = cited(app.env).get(docname, {})
+        self.values = page(app.env, docname)["cited"]
         self.cell = -1  # the markdown cell being converted
 
     def warn(self, message: str) -> None:
@@ -247,7 +258,6 @@ def write_copies(app: Sphinx, exception: Exception | None) -> None:
     built_from = commit(app.srcdir)
     record = {
         "commit": built_from,
-        "quick": is_quick(),
         "site": app.config.html_baseurl,
         "repository": app.config.html_theme_options.get("repository_url", ""),
         "branch": app.config.nnscratch_reader_branch,
@@ -260,6 +270,7 @@ def write_copies(app: Sphinx, exception: Exception | None) -> None:
         source = nbformat.read(app.env.doc2path(docname), as_version=4)
         executed = executed_notebook(app, docname)
         resolver = SiteResolver(app, docname)
+        quick = page(app.env, docname)["quick"]
 
         def convert(index: int, text: str, resolver=resolver) -> str:
             resolver.cell = index
@@ -275,9 +286,7 @@ def write_copies(app: Sphinx, exception: Exception | None) -> None:
                 executed,
                 markdown=convert,
                 caption=caption,
-                note=note(page_url(app, docname), built_from, record["quick"])
-                if executed
-                else None,
+                note=None if executed is None else note(page_url(app, docname), built_from, quick),
             )
         except copies.CopyError as err:
             LOGGER.warning(f"no reader's copy: {err}", location=docname, type="nnscratch")
@@ -288,7 +297,8 @@ def write_copies(app: Sphinx, exception: Exception | None) -> None:
         written.append(docname)
         record["notebooks"][docname] = {
             "executed": executed is not None,
-            "cited": cited(app.env).get(docname, {}),
+            "quick": quick,
+            "cited": page(app.env, docname)["cited"],
         }
     for old in folder.rglob("*.ipynb"):  # copies of pages no longer in the table of contents
         if str(old.relative_to(folder).with_suffix("")) not in written:
@@ -367,6 +377,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("nnscratch_reader_branch", "reader-copies", "html")
     app.add_config_value("nnscratch_reader_archive", "nnscratch-notebooks.zip", "html")
     app.add_role("eval", CapturedEvalRole(), override=True)
+    app.connect("source-read", read)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
     app.connect("html-page-context", menus, priority=600)  # after the theme's buttons (501)
