@@ -386,5 +386,5 @@ def setup(app: Sphinx) -> dict:
         "version": "1",
         "parallel_read_safe": True,
         "parallel_write_safe": True,
-        "env_version": 1,
+        "env_version": 2,  # bump when what the environment keeps (pages()) changes
     }
