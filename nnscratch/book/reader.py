@@ -211,10 +211,11 @@ def figure_number(env, docname: str, name: str | None) -> str | None:
 
 
 def commit(srcdir: str) -> str | None:
-    """The short hash of the commit the site is built from, when the sources are a git clone."""
+    """The commit the site is built from (``-dirty`` if the clone has uncommitted changes), when
+    the sources are a git clone."""
     try:
         run = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
+            ["git", "describe", "--always", "--dirty", "--abbrev=7"],
             cwd=srcdir,
             capture_output=True,
             text=True,
