@@ -71,10 +71,27 @@ def copy_of(page: str) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 
 
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
+# A code span (CommonMark: a run of backticks, closed by a run as long) not crossing a fence line.
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)((?:(?!\n\s*```).)+?)(?<!`)\1(?!`)", re.S)
+
+
 def without_code(text: str) -> str:
-    """Markdown with fenced code blocks and code spans blanked (MyST there is shown, not run)."""
-    text = re.sub(r"^(`{3,}|~{3,})(?!\s*\{).*?^\1\s*$", "", text, flags=re.S | re.M)
-    return re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", text, flags=re.S)
+    """Markdown without its code (MyST in code is shown, not run): code blocks dropped, code spans
+    emptied to two backticks (so that a role before one is still seen); a directive's fence is no
+    code block and stays."""
+    kept, fence = [], None
+    for line in text.split("\n"):
+        found = FENCE.match(line)
+        if fence:
+            closes = found and found[1][0] == fence[0] and len(found[1]) >= len(fence)
+            fence = None if closes and not found[2].strip() else fence
+            continue
+        if found and not found[2].strip().startswith("{"):
+            fence = found[1]
+            continue
+        kept.append(line)
+    return CODE_SPAN.sub("``", "\n".join(kept))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -149,6 +166,15 @@ def test_what_has_no_plain_form_is_reported():
 def test_a_value_is_written_as_literal_markdown():
     assert markdown.escape("97.50%") == "97.50%"
     assert markdown.escape("a_b *c* $d | e") == "a\\_b \\*c\\* \\$d \\| e"
+
+
+def test_the_myst_check_finds_what_is_left():
+    """The patterns ``test_the_copy_reads_as_plain_markdown`` looks for, on leftovers and code."""
+    leftovers = ["```{note}\nx\n```", ":::{tip}\nx\n:::", "It is {eval}`acc`.", "(sec-x)=\n## X"]
+    for text in leftovers:
+        assert any(p.search(without_code(text)) for p in MYST.values()), text
+    clean = "Colab shows `` {eval}`acc` `` and\n\n```md\n```{note}\n(x)=\n```\n\n> **Note**"
+    assert not any(p.search(without_code(clean)) for p in MYST.values())
 
 
 def notebook_with_a_figure() -> nbformat.NotebookNode:
