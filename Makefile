@@ -13,12 +13,13 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: book book-all test test-assets lab lint release bench clean help
+.PHONY: book book-all reader-copies test test-assets lab lint release bench clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book      build the site into _build/html (runs every notebook whose file changed)"
 	@echo "make book-all  rebuild the site from scratch, re-executing every notebook"
+	@echo "make reader-copies  the tree the workflow pushes to the branch of reader's copies (_build/reader-copies)"
 	@echo "make test      lint, then run the whole test suite (unit tests, notebooks in quick mode, grading, browser)"
 	@echo "make lab       open the course in JupyterLab (the same environment; Ctrl-C to stop)"
 	@echo "make lint      ruff: lint the package, tests and notebooks; check the package's and tests' formatting"
@@ -42,6 +43,13 @@ book: $(STAMP)
 book-all: $(STAMP)
 	rm -rf _build .jupyter_cache
 	$(MAKE) book
+
+# `make book` also writes a reader's copy of every notebook into _build/html/notebooks (outputs,
+# cited numbers, plain Markdown; nnscratch/book/reader.py). Colab opens them from a branch of their
+# own, which the publishing workflow force-pushes: this writes exactly that branch's tree, with the
+# same command the workflow runs (.github/workflows/book.yml, job reader-copies).
+reader-copies: book
+	$(BIN)/python -m nnscratch.book.branch _build/html/notebooks _build/reader-copies
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

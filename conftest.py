@@ -44,6 +44,14 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def built_site() -> Path:
+    """The folder of the built site the tests read: ``$NNSCRATCH_SITE``, or ``_build/html``, where
+    ``make book`` writes it (with the reader's copies of the notebooks in its ``notebooks/``)."""
+    return Path(
+        os.environ.get("NNSCRATCH_SITE") or Path(__file__).resolve().parent / "_build" / "html"
+    )
+
+
 def skip_or_fail(reason: str) -> None:
     """In CI a missing prerequisite is a failure; on a learner's machine the test is skipped."""
     if os.environ.get("CI"):

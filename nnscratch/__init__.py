@@ -16,9 +16,11 @@ The map (each piece in one place):
 * :mod:`nnscratch.grade`: the exercises' checks, the release (``make release``) and the grader
   (``python -m nnscratch.grade``).
 * :mod:`nnscratch.bench`: the benchmark (``python -m nnscratch.bench``).
+* :mod:`nnscratch.book`: the site's build, not the course: the Sphinx extension that writes the
+  notebooks' reader's copies, and the tree of their branch (``make reader-copies``).
 
-Dependencies go one way: ``frameworks``, ``grade`` and ``bench`` import the maths; the maths imports
-none of them (a test keeps it so).
+Dependencies go one way: ``frameworks``, ``grade``, ``bench`` and ``book`` import the maths; the
+maths imports none of them (a test keeps it so).
 """
 
 import os as _os

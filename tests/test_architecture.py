@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "nnscratch"
-SUBPACKAGES = ("frameworks", "grade", "bench")
+SUBPACKAGES = ("frameworks", "grade", "bench", "book")
 MATHS = sorted(p for p in PACKAGE.glob("*.py") if p.name != "__init__.py")
 MAX_LINES = 400
 

@@ -1,9 +1,17 @@
-"""Every chapter and solution, run as a learner who downloaded it: outside the clone, quick mode.
+"""Every chapter and solution, run as a learner who downloaded its reader's copy: outside the clone,
+quick mode.
+
+What runs is the reader's copy ``make book`` wrote (``_build/html/notebooks/``, or the
+``notebooks/`` of ``$NNSCRATCH_SITE``; ``tests/test_reader_copies.py`` checks how it is made): the
+notebook the site's download menu and Colab button give, whose cells are the committed notebook's,
+its Markdown plain, its numbers the site's. Without a built site these tests are skipped (in CI,
+where the build job's site is downloaded first, they fail instead).
 
 The course package is built as a wheel and installed (not editable) into a temporary folder, which
-is the kernel's only ``PYTHONPATH``; each notebook is copied alone into an empty temporary folder
-and executed there (nbclient, the project's ``python3`` kernel). So a notebook that reads a file of
-the clone, or a package module that only exists in the clone, fails here, as it would on Colab.
+is the kernel's only ``PYTHONPATH``; each copy is put alone into an empty temporary folder and
+executed there, top to bottom in a fresh kernel (nbclient, the project's ``python3`` kernel). So a
+notebook that reads a file of the clone, or a package module that only exists in the clone, fails
+here, as it would on Colab.
 
 This is the test suite's one run of these notebooks (pytest does not collect them through nbval).
 Besides "no cell raises", it checks what the cells show, in every front end:
@@ -12,9 +20,10 @@ Besides "no cell raises", it checks what the cells show, in every front end:
   ``<Figure size ...>`` or ``[<matplotlib...>]`` text, and no figure outside a figure cell;
 - no printed line is longer than 79 characters (the site cuts it off);
 - nothing is written to stderr (the site's build fails on it);
-- every number the prose cites with {eval}`name` is a ``str`` or ``int`` that renders the same in
-  MyST-NB and jupyterlab-myst, and appears in an output above it, where a Colab reader, who sees
-  the role unrendered, finds it.
+- every number the committed notebook's prose cites with {eval}`name` (found by the cell's id) is
+  a ``str`` or ``int`` that renders the same in MyST-NB and jupyterlab-myst, and appears in an
+  output above it, where a reader of the committed notebook on Colab, who sees the role
+  unrendered, finds it.
 """
 
 from __future__ import annotations
@@ -32,11 +41,14 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from conftest import built_site, skip_or_fail
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = [
     *sorted((ROOT / "chapters").glob("*.ipynb")),
     *sorted((ROOT / "solutions").glob("*.ipynb")),
 ]
+COPIES = built_site() / "notebooks"  # where `make book` writes the reader's copies
 EVAL = re.compile(r"\{eval\}`([^`]*)`")
 STRAY = re.compile(r"^(<Figure size|\[?<matplotlib\.|<matplotlib\.)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -110,25 +122,40 @@ def probe_cell(code: str, what: str) -> nbformat.NotebookNode:
     return cell
 
 
-def with_probes(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def cited_names(nb: nbformat.NotebookNode) -> dict[str, list[str]]:
+    """The names each markdown cell cites with {eval}, by cell id."""
+    return {
+        cell.id: sorted(set(EVAL.findall(cell.source)))
+        for cell in nb.cells
+        if cell.cell_type == "markdown" and EVAL.search(cell.source)
+    }
+
+
+def with_probes(
+    nb: nbformat.NotebookNode, cited: dict[str, list[str]] | None = None
+) -> nbformat.NotebookNode:
     """A copy with probe cells: where ``nnscratch`` was imported from, after the set-up cell, and
-    after each markdown cell that cites values, their type and text at that point (as MyST-NB and
-    jupyterlab-myst evaluate them)."""
+    after each markdown cell that cites values (``cited``: the names by cell id, by default those
+    its own {eval} roles name), their type and text at that point (as MyST-NB and jupyterlab-myst
+    evaluate them)."""
+    cited = cited_names(nb) if cited is None else cited
     probed = nbformat.v4.new_notebook(metadata=nb.metadata)
     where = "import json as _j, nnscratch as _n\nprint(_j.dumps(_n.__file__))\ndel _j, _n"
     for i, cell in enumerate(nb.cells):
         probed.cells.append(cell)
         if i == 0:
             probed.cells.append(probe_cell(where, "package"))
-        names = EVAL.findall(cell.source) if cell.cell_type == "markdown" else []
+        names = cited.get(cell.get("id"), []) if cell.cell_type == "markdown" else []
         if names:
             code = (
                 "import json as _j\n"
                 f"print(_j.dumps({{_k: [type(_v).__name__, _v if isinstance(_v, str) else repr(_v)]"
-                f" for _k in {sorted(set(names))!r} for _v in [globals().get(_k, _j)]"
+                f" for _k in {names!r} for _v in [globals().get(_k, _j)]"
                 " if _v is not _j}))\ndel _j"
             )
-            probed.cells.append(probe_cell(code, f"cell {i}"))
+            probe = probe_cell(code, f"cell {i}")
+            probe.metadata[f"{PROBE}-names"] = names
+            probed.cells.append(probe)
     return probed
 
 
@@ -141,7 +168,7 @@ def text_of(output: dict) -> str:
 def problems_of(nb: nbformat.NotebookNode, site: Path) -> list[str]:
     """What the executed notebook (with probes) shows that a learner should not see."""
     problems, shown, number = [], "", -1
-    for position, cell in enumerate(nb.cells):
+    for cell in nb.cells:
         what = cell.metadata.get(PROBE)
         number += what is None  # the cell's index in the notebook as committed
         if cell.cell_type != "code":
@@ -169,7 +196,7 @@ def problems_of(nb: nbformat.NotebookNode, site: Path) -> list[str]:
                         f"{what}: {{eval}}`{name}` = {value} is not in any output above "
                         "it: print it where it is computed (Colab shows only the name)"
                     )
-            missing = sorted(set(EVAL.findall(nb.cells[position - 1].source)) - set(cited))
+            missing = sorted(set(cell.metadata[f"{PROBE}-names"]) - set(cited))
             if missing:
                 problems.append(f"{what}: cites {missing}, not defined at that point")
             continue
@@ -206,14 +233,24 @@ def problems_of(nb: nbformat.NotebookNode, site: Path) -> list[str]:
     return problems
 
 
+def reader_copy(path: Path) -> Path:
+    """The reader's copy of a committed notebook, as the built site holds it."""
+    copy = COPIES / path.parent.name / path.name
+    if not copy.is_file():
+        skip_or_fail(f"no reader's copy {copy}: run `make book` first (it writes them)")
+    if copy.stat().st_mtime < path.stat().st_mtime:
+        skip_or_fail(f"the reader's copy {copy} is older than {label(path)}: run `make book`")
+    return copy
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=label)
-def test_notebook_runs_outside_the_clone(path, installed, tmp_path):
+def test_reader_copy_runs_outside_the_clone(path, installed, tmp_path):
+    copy = reader_copy(path)
     workdir = tmp_path / "download"
     workdir.mkdir()
-    shutil.copy(
-        path, workdir / path.name
-    )  # the notebook alone, as the site's download button gives it
-    nb = with_probes(nbformat.read(workdir / path.name, as_version=4))
+    shutil.copy(copy, workdir / path.name)  # the copy alone, as the site's download menu gives it
+    committed = nbformat.read(path, as_version=4)
+    nb = with_probes(nbformat.read(workdir / path.name, as_version=4), cited_names(committed))
     client = NotebookClient(
         nb,
         timeout=CELL_TIMEOUT,
@@ -223,9 +260,11 @@ def test_notebook_runs_outside_the_clone(path, installed, tmp_path):
     try:
         client.execute(env=kernel_environment(installed))
     except CellExecutionError as err:
-        pytest.fail(f"{label(path)}, run outside the clone:\n{err}", pytrace=False)
+        pytest.fail(
+            f"{label(path)}, its reader's copy run outside the clone:\n{err}", pytrace=False
+        )
     problems = problems_of(nb, installed)
-    assert not problems, f"{label(path)}:\n" + "\n".join(problems)
+    assert not problems, f"{label(path)} (reader's copy):\n" + "\n".join(problems)
 
 
 def test_the_checks_catch_what_a_learner_should_not_see(tmp_path):

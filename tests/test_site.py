@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import json
 import os
 import re
 import threading
 import urllib.error
 import urllib.request
+import zipfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -38,13 +40,13 @@ import nbformat
 import pytest
 import yaml
 
-from conftest import skip_or_fail
+from conftest import built_site, skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[1]
 # The built site, by default `make book`'s. To test a small book of a few pages (built with
 # `jupyter-book build --toc SMALL_TOC --path-output DIR .`), set NNSCRATCH_SITE=DIR/_build/html and
 # NNSCRATCH_TOC=SMALL_TOC: the pages tested are those of that table of contents.
-HTML = Path(os.environ.get("NNSCRATCH_SITE") or ROOT / "_build" / "html").resolve()
+HTML = built_site().resolve()
 TOC = Path(os.environ.get("NNSCRATCH_TOC") or ROOT / "_toc.yml").resolve()
 SCREENSHOTS = HTML.parent / "screenshots"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -119,8 +121,17 @@ def source_of(page: str) -> Path:
 NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / f"{p}.ipynb").is_file()]
 
 
+# Where the reader's copies are: their folder of the site, their branch (nnscratch/book/reader.py).
+READER = CONFIG["sphinx"]["config"]
+READER_FOLDER = READER.get("nnscratch_reader_folder", "notebooks")
+READER_BRANCH = READER.get("nnscratch_reader_branch", "reader-copies")
+ARCHIVE = READER.get("nnscratch_reader_archive", "nnscratch-notebooks.zip")
+
+
 def launch_urls(page: str) -> dict[str, str]:
-    """The Binder and Colab URLs a notebook page must offer, from ``_config.yml``'s repository."""
+    """The Binder and Colab URLs a notebook page must offer, from ``_config.yml``'s repository:
+    Binder opens the repository's notebook (its branch), Colab the reader's copy (on the branch
+    the publishing workflow pushes the copies to)."""
     repo = CONFIG["repository"]
     slug = urlsplit(repo["url"]).path.strip("/")  # owner/name
     branch = repo.get("branch", "main")
@@ -130,7 +141,7 @@ def launch_urls(page: str) -> dict[str, str]:
     ]
     return {
         "Binder": f"https://mybinder.org/v2/gh/{slug}/{branch}?urlpath={interface}/{path}",
-        "Colab": f"https://colab.research.google.com/github/{slug}/blob/{branch}/{path}",
+        "Colab": f"https://colab.research.google.com/github/{slug}/blob/{READER_BRANCH}/{path}",
     }
 
 
@@ -208,7 +219,7 @@ class Visit:
     sections: list[str] = field(default_factory=list)  # text of each <h2>-<h4> of the article
     links: list[str] = field(default_factory=list)  # absolute hrefs of every <a>
     launch: dict[str, str] = field(default_factory=dict)  # visible launch-menu entry text -> href
-    # absolute hrefs of the download menu's source files
+    # absolute hrefs of the download menu's files (the page's notebook or source, the archive)
     downloads: list[str] = field(default_factory=list)
     maths: dict = field(default_factory=dict)  # {formulas, typeset, errors, raw}: see MATHS
     clipped: list[str] = field(default_factory=list)  # code or outputs wider than the column
@@ -314,7 +325,7 @@ class Site:
         )
         visit.links = self.page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
         visit.downloads = self.page.eval_on_selector_all(
-            ".dropdown-download-buttons a.btn-download-source-button", "as => as.map(a => a.href)"
+            ".dropdown-download-buttons a[href]", "as => as.map(a => a.href)"
         )
         shot = SCREENSHOTS / f"{page}.png"
         shot.parent.mkdir(parents=True, exist_ok=True)
@@ -863,29 +874,50 @@ def test_launch_menu_offers_binder_and_colab(site, page):
         )
 
 
+@functools.cache
+def fetched(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as reply:
+        return reply.read()
+
+
 @pytest.mark.parametrize("page", PAGES)
-def test_page_downloads_as_its_source(site, page):
-    """The download menu gives the source: the notebook (first cell: set-up) or the Markdown."""
+def test_page_downloads_its_reader_copy_and_the_archive(site, page):
+    """The download menu gives a notebook page's reader's copy (its committed cells, the set-up
+    cell first, as ``make book`` wrote it), a Markdown page's source, and on every page the
+    archive of all the copies."""
     visit = site.visit(page)
     source = source_of(page)
     wanted = [href for href in visit.downloads if href.endswith(source.suffix)]
-    assert wanted, (
-        f"{page}.html: the download menu has no {source.suffix} file (it offers {visit.downloads})"
+    assert len(wanted) == 1, (
+        f"{page}.html: the download menu has no single {source.suffix} file (it offers "
+        f"{visit.downloads})"
     )
-    with urllib.request.urlopen(wanted[0], timeout=10) as reply:
-        body = reply.read().decode("utf-8")
+    body = fetched(wanted[0])
     if source.suffix == ".ipynb":
-        nb = nbformat.reads(body, as_version=4)
+        assert wanted[0] == f"{site.base}{READER_FOLDER}/{page}.ipynb", wanted[0]
+        assert body == (HTML / READER_FOLDER / f"{page}.ipynb").read_bytes()
+        nb = nbformat.reads(body.decode("utf-8"), as_version=4)
         nbformat.validate(nb)
         committed = json.loads(source.read_text())
-        assert [c["source"] for c in nb.cells] == [
-            "".join(c["source"]) for c in committed["cells"]
-        ], f"{wanted[0]} is not the committed {source.relative_to(ROOT)}"
+        ids = [c["id"] for c in committed["cells"]]
+        assert [c.id for c in nb.cells if c.id in ids] == ids, (
+            f"{wanted[0]} does not hold the cells of the committed {source.relative_to(ROOT)}"
+        )
         assert 'find_spec("nnscratch")' in nb.cells[0].source, (
             f"{wanted[0]}: the first cell is not the set-up cell"
         )
     else:
-        assert body == source.read_text(), f"{wanted[0]} is not {source.relative_to(ROOT)}"
+        assert body.decode("utf-8") == source.read_text(), (
+            f"{wanted[0]} is not {source.relative_to(ROOT)}"
+        )
+    archives = [href for href in visit.downloads if href.endswith(".zip")]
+    assert archives == [f"{site.base}{READER_FOLDER}/{ARCHIVE}"], (
+        f"{page}.html: the download menu offers {archives}, not the archive of the copies"
+    )
+    with zipfile.ZipFile(io.BytesIO(fetched(archives[0]))) as archive:
+        names = set(archive.namelist())
+    top = ARCHIVE.removesuffix(".zip")
+    assert names == {f"{top}/{p}.ipynb" for p in NOTEBOOK_PAGES}, sorted(names)
 
 
 @pytest.mark.parametrize("page", PAGES)
