@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # One thread per numeric library (NumPy's BLAS, PyTorch, TensorFlow). This network's products are
 # small: on 2 cores, thread hand-offs made them 5-20x slower than one thread (measured on this
-# machine, e.g. chapter 6: 235-632 s with two threads, 20-24 s with one), and timings steadier.
+# machine, e.g. chapter 10, PyTorch: 235-632 s with two threads, 20-24 s with one), and timings steadier.
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1

@@ -1,11 +1,11 @@
-"""The network of the course: forward pass, backpropagation, training (chapters 2-5).
+"""The network of the course: forward pass, backpropagation, training (chapters 2-5 and 7).
 
 Conventions, as in PyTorch's ``nn.Linear``:
 
 * a batch is rows, ``X: (B, 784)``; one sample is a vector ``x: (784,)``;
 * weights are ``(out, in)``: ``W1: (128, 784)``, ``W2: (64, 128)``, ``W3: (10, 64)``; optional
   biases ``b1: (128,)``, ``b2: (64,)``, ``b3: (10,)``;
-* layer l computes, for one sample, the column-vector form of chapters 3-4,
+* layer l computes, for one sample, the column-vector form of chapters 2 and 4,
   ``z_l = W_l a_{l-1} (+ b_l)``, and for a batch, capital matrices with one row per sample,
   ``Z_l = A_{l-1} @ W_l.T (+ b_l)``; then ``A_l = sigmoid(Z_l)``, except the last layer, which
   applies ``softmax`` to each row;

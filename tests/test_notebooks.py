@@ -339,3 +339,58 @@ def test_cited_numbers_are_plain_names_evaluated_by_the_book(path):
             f"{label(path)}: cell {i}: {{eval}}`{name}` is not a plain variable name; compute "
             "and format the value in a code cell, print it, and cite the variable"
         )
+
+
+# ------------------------------------------------------------------------------------------------
+# A chapter is one idea: it opens with what the learner will be able to do and how long it takes,
+# and stays short (issue 18; CONTRIBUTING.md, "A chapter's opening")
+
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+MAX_CODE_CELLS = 20  # a core chapter's code cells, the set-up cell excluded
+MAX_WORDS = 2_000  # a core chapter's prose (words of the markdown; maths, code and tables left out)
+# "**You will be able to:** ..." then "**Time:** about N minutes", each starting a line, in the
+# first markdown cell after the title. The teacher's syllabus is generated from these two lines.
+OPENING = re.compile(
+    r"^\*\*You will be able to:\*\* (?P<objectives>.+?)\n"
+    r"\*\*Time:\*\* about (?P<time>\d+) (?P<unit>minutes|hours?)\.$",
+    re.S | re.M,
+)
+
+
+def prose_words(text: str) -> int:
+    """Words a reader reads as prose in a markdown cell: code, maths, tables, comments left out."""
+    text = re.sub(r"```.*?```|\$\$.*?\$\$|<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r"\$[^$\n]+\$", "", text)
+    text = "\n".join(line for line in text.split("\n") if not line.lstrip().startswith("|"))
+    return sum(1 for word in text.split() if re.search(r"[A-Za-z]", word))
+
+
+def is_core(path: Path) -> bool:
+    """Chapters of the numbered part of the table of contents (the optional part is not core)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    parts = [part for part in toc["parts"] if part.get("numbered")]
+    numbered = [chapter["file"] for part in parts for chapter in part["chapters"]]
+    return str(path.relative_to(ROOT).with_suffix("")) in numbered
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=label)
+def test_chapter_opens_with_what_you_will_be_able_to_do_and_how_long(path):
+    markdown = [text for _, text in markdown_text(path)]
+    first = markdown[0].split("\n", 1)[1].lstrip("\n") if markdown else ""
+    assert OPENING.match(first), (
+        f"{label(path)}: the title must be followed by '**You will be able to:** ...' and, on a "
+        "line of its own, '**Time:** about N minutes.' (CONTRIBUTING.md, \"A chapter's opening\")"
+    )
+
+
+@pytest.mark.parametrize("path", [p for p in CHAPTERS if is_core(p)], ids=label)
+def test_core_chapter_is_one_idea_long(path):
+    code = sum(1 for i, _, _ in code_cells(path) if i > 0)
+    words = sum(prose_words(text) for _, text in markdown_text(path))
+    assert code <= MAX_CODE_CELLS, f"{label(path)}: {code} code cells (at most {MAX_CODE_CELLS})"
+    assert words <= MAX_WORDS, f"{label(path)}: {words} words of prose (at most {MAX_WORDS})"
+
+
+def test_prose_words_leave_out_maths_code_and_tables():
+    text = "One two.\n\n$$x = y$$\n\n```python\nthree = 3\n```\n\n| a | b |\n\nFour $z$ five."
+    assert prose_words(text) == 4
