@@ -32,7 +32,7 @@ NAMES = ["=1+1", "+1+1", "-1+1", "@SUM(1+1)", '=HYPERLINK("x.invalid","y")']
 #: Shell code for a process that sleeps with the mark as its name (its whole command line).
 SLEEP = f"exec -a {MARK} sleep"
 #: These tests grade outside the sandbox: the defenses of this issue hold on their own.
-OUTSIDE: list[str] = []
+OUTSIDE = ["--no-sandbox"]
 FORGED = "eve\x1b[2J\x1b[H\nmallory        01_relu              4 of 4  \u202egnp.evil"
 
 

@@ -33,8 +33,9 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from nnscratch.grade import sandbox
 from nnscratch.grade.report import Progress, format_reports
-from nnscratch.grade.runner import find_notebooks, grade_many
+from nnscratch.grade.runner import MAX_OUTPUT_BYTES, find_notebooks, grade_many
 from nnscratch.grade.safefiles import MAX_NOTEBOOK_BYTES
 from nnscratch.grade.safetext import shown
 from nnscratch.grade.settings import CELL_TIMEOUT, NOTEBOOK_TIMEOUT, Settings
@@ -111,6 +112,25 @@ def parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="the largest notebook file read, in MB (default: %(default).0f)",
     )
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help=f"grade without the sandbox. Risky: {sandbox.RISK}. Without this option, a notebook "
+        "outside the course's own exercises/ folder is graded only in the sandbox (bubblewrap)",
+    )
+    d = sandbox.Limits()
+    limits = p.add_argument_group("the sandbox's limits, per notebook (defaults: measured, README)")
+    for flag, kind, default, unit, what in [
+        ("--memory", float, d.memory / 2**30, "GB", "memory of each process and of all together"),
+        ("--processes", int, d.processes, "N", "processes and threads"),
+        ("--disk", float, d.disk / 2**20, "MB", "its working folder, and its /tmp, each"),
+        ("--file-size", float, d.file_size / 2**20, "MB", "the largest file it writes"),
+        ("--cpu", int, d.cpu, "SECONDS", "CPU time of each process"),
+        ("--max-output", float, MAX_OUTPUT_BYTES / 2**20, "MB", "output it may print or show"),
+    ]:
+        limits.add_argument(
+            flag, type=kind, default=default, metavar=unit, help=f"{what} (default: %(default)g)"
+        )
     p.add_argument("--json", type=Path, help="also write the results to this JSON file")
     p.add_argument(
         "--save-executed",
@@ -128,14 +148,52 @@ def main(argv: list[str] | None = None) -> int:
         cell_timeout=args.cell_timeout,
         notebook_timeout=args.notebook_timeout,
     )
-    options = {"max_size": int(args.max_size * 2**20)}
+    options = {
+        "max_size": int(args.max_size * 2**20),
+        "max_output": int(args.max_output * 2**20),
+    }
     try:
+        options |= _sandbox(args)
         if args.csv:
+            if options.get("unsandboxed"):
+                print("cannot make a gradebook without the sandbox (see above)", file=sys.stderr)
+                return 2
             return _gradebook(args, settings, options)
         return _grade(args, settings, options)
     except KeyboardInterrupt:  # before the grade started: nothing was changed
         print("interrupted: nothing was graded", file=sys.stderr)
         return INTERRUPTED
+
+
+def _sandbox(args: argparse.Namespace) -> dict:
+    """The sandbox's plan (or None, and why), told to the teacher on standard error."""
+    if args.no_sandbox:
+        print(f"warning: {sandbox.RISK}", file=sys.stderr)
+        return {"sandbox": None}
+    limits = sandbox.Limits(
+        memory=int(args.memory * 2**30),
+        processes=args.processes,
+        file_size=int(args.file_size * 2**20),
+        disk=int(args.disk * 2**20),
+        cpu=args.cpu,
+    )
+    hide = sandbox.private_folders(
+        *args.paths,
+        args.csv and args.csv.resolve().parent,
+        args.save_executed,
+        args.json and args.json.resolve().parent,
+    )
+    try:
+        plan = sandbox.cached_plan(hide, limits)
+    except sandbox.Unavailable as why:
+        print(
+            f"no sandbox: {why}\nOnly notebooks in the course's own exercises/ folder are graded "
+            f"without it; --no-sandbox grades the others too, at a risk: {sandbox.RISK}.",
+            file=sys.stderr,
+        )
+        return {"sandbox": None, "unsandboxed": sandbox.refusal(str(why))}
+    print(sandbox.describe(plan), file=sys.stderr)
+    return {"sandbox": plan}
 
 
 def _announce(settings: Settings, count: int) -> None:

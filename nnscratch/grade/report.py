@@ -35,6 +35,7 @@ class Report:
     problem: str | None = None  # set when the run ended early (time limit, dead kernel)
     mode: str = "full"  # the grade's mode: "full" or "quick"
     seconds: float = 0.0
+    usage: dict = field(default_factory=dict)  # peaks seen by the watchdog (memory, tasks, ...)
 
     @property
     def passed(self) -> int:

@@ -32,7 +32,6 @@ from reading or harming anything else. The grader never changes the notebook fil
 from __future__ import annotations
 
 import ast
-import asyncio
 import os
 import subprocess
 import time
@@ -52,8 +51,10 @@ BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 #: The longest message kept from the kernel (an error's text is the learner's to choose).
 MAX_MESSAGE = 1000
 #: Output a notebook may send while graded (printed text, figures), in bytes; beyond it the run
-#: ends (:data:`OUTPUT_PROBLEM`). The solutions send at most about 0.1 MB.
-MAX_OUTPUT_BYTES = 64 * 2**20
+#: ends (:data:`OUTPUT_PROBLEM`). The solutions send at most 0.14 MB (exercise 5, full grade).
+MAX_OUTPUT_BYTES = 16 * 2**20
+#: The largest message the worker accepts from a kernel (ZMQ drops the connection beyond it).
+MAX_MESSAGE_BYTES = 64 * 2**20
 OUTPUT_PROBLEM = "the notebook's output went over the grader's limit of {mb:.0f} MB"
 
 
@@ -147,16 +148,16 @@ def _client_class():
 
     class Client(NotebookClient):
         """nbclient's client that keeps at most ``outputs.cap`` bytes of output: past it, the
-        kernel is shut down (the run ends with :data:`OUTPUT_PROBLEM`)."""
+        kernel is killed (the run ends with :data:`OUTPUT_PROBLEM`)."""
 
         outputs: _Outputs
 
         def output(self, outs, msg, display_id, cell_index):
             if self.outputs.add(msg.get("content", {})):
                 return super().output(outs, msg, display_id, cell_index)
-            if not getattr(self, "_stopping", False):
-                self._stopping = True
-                asyncio.ensure_future(self.km.shutdown_kernel(now=True))
+            process = getattr(getattr(self.km, "provisioner", None), "process", None)
+            if process is not None and process.poll() is None:
+                process.kill()  # the kernel's death ends the cell; the run names the cause
             return None
 
     return Client
@@ -170,7 +171,7 @@ def plain_kernel(settings: Settings, cwd: Path):
     from jupyter_client.manager import AsyncKernelManager
 
     context = zmq.asyncio.Context()
-    context.setsockopt(zmq.MAXMSGSIZE, MAX_OUTPUT_BYTES)  # one message cannot flood the worker
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)  # one message cannot flood the worker
     km = AsyncKernelManager(kernel_name="python3", context=context)
     devnull = subprocess.DEVNULL  # the kernel's own streams are not the notebook's outputs
     start = {"env": kernel_env(settings), "cwd": str(cwd), "stdin": devnull}
@@ -187,12 +188,14 @@ def run_notebook(
     kernel: tuple | None = None,
     max_output: int = MAX_OUTPUT_BYTES,
     limit_hit: Callable[[dict], str | None] | None = None,
+    sent: dict | None = None,
 ) -> tuple[list[CheckResult], list[str], str | None]:
     """Execute ``nb`` cell by cell with the grade's ``settings``.
 
     ``progress`` is told each code cell as it starts (``{"cell": k, "of": n, "check": id}``);
     ``kernel`` is ``(kernel manager, start keyword arguments)`` (default: :func:`plain_kernel`);
-    ``limit_hit`` names the sandbox's limit a failed cell ran into, if any (that ends the run).
+    ``limit_hit`` names the sandbox's limit a failed cell ran into, if any (that ends the run);
+    ``sent["bytes"]`` is set to the size of the output the kernel sent.
     Returns one result per check cell, notes on the other cells' errors, and the problem that
     ended the run early (a cell that timed out, a dead kernel, a limit), or None.
     """
@@ -288,6 +291,8 @@ def run_notebook(
             if problem:
                 run_sync(client.km.shutdown_kernel)(now=True)  # it may still be busy
                 break
+    if sent is not None:
+        sent["bytes"] = client.outputs.sent
     why = f"not run: {problem}; the checks after it cannot be trusted." if problem else "not run"
     for index, check in checks:
         if results.get(index) is None:

@@ -53,7 +53,7 @@ STOPPED_AFTER = 2.0
 #: Seconds between two looks of the watchdog at the processes (reading /proc costs a few ms).
 POLL = 0.5
 #: What grades run in when the caller does not say: ``"auto"``, the sandbox where it runs.
-DEFAULT_SANDBOX = None
+DEFAULT_SANDBOX = "auto"
 
 
 class Interrupted(Exception):
@@ -87,6 +87,9 @@ class _Running:
     event: dict = field(default_factory=dict)
     buffer: bytes = b""
     stopped_since: float | None = None
+    peak_memory: int = 0  # bytes, all the notebook's processes together
+    peak_tasks: int = 0  # processes and threads
+    cpu: dict = field(default_factory=dict)  # CPU seconds of each process below the worker
 
     @property
     def settings(self) -> Settings:
@@ -144,19 +147,18 @@ def _report(run: _Running, problem: str | None) -> Report:
         try:
             result = json.loads((run.folder / "result.json").read_text())
         except (OSError, ValueError):
-            code = run.proc.returncode
-            how = (
-                f"was killed by signal {-code} ({signal.Signals(-code).name})"
-                if code is not None and code < 0
-                else f"ended with status {code} without a result"
-            )
-            problem = (
-                f"the process grading this notebook {how}: did the notebook signal or stop "
-                "its parent process? Its checks could not be graded"
-            )
-            log = _log_tail(run.folder / "worker.log")
-            if code is not None and code > 0 and log:
-                problem += f" (the grader's worker said: {log})"
+            code, log = run.proc.returncode, _log_tail(run.folder / "worker.log")
+            if code is not None and code < 0:
+                problem = (
+                    f"the process grading this notebook was killed by signal {-code} "
+                    f"({signal.Signals(-code).name}): did the notebook signal its parent "
+                    "process? Its checks could not be graded"
+                )
+            else:
+                problem = (
+                    f"the grader's worker for this notebook failed (status {code}"
+                    f"{': ' + log if log else ''}): its checks could not be graded"
+                )
     if result is None:
         why = f"not run: {problem}."
         results = [CheckResult(run.exercise, c, False, why) for c in run.checks]
@@ -175,6 +177,12 @@ def _report(run: _Running, problem: str | None) -> Report:
         problem=problem_text,
         mode=run.settings.mode,
         seconds=time.monotonic() - run.started,
+        usage={
+            "memory_mb": round(run.peak_memory / 2**20),
+            "tasks": run.peak_tasks,
+            "cpu_s": round(sum(run.cpu.values()), 1),
+            "output_kb": round((result or {}).get("output", 0) / 2**10, 1),
+        },
     )
 
 
@@ -226,6 +234,9 @@ def _watch(run: _Running, now: float, options: dict, table: dict) -> str | None:
     else:
         run.stopped_since = None
     below = [table[p] for p in procs.descendants([run.proc.pid], table)]
+    run.peak_memory = max(run.peak_memory, sum(p.rss_bytes for p in below))
+    run.peak_tasks = max(run.peak_tasks, sum(p.threads for p in below))
+    run.cpu.update({p.pid: p.cpu_seconds for p in below})
     memory, count = options.get("memory_limit"), options.get("process_limit")
     if memory and sum(p.rss_bytes for p in below) > memory:
         used = sum(p.rss_bytes for p in below)

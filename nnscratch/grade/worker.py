@@ -61,12 +61,12 @@ def run(job_dir: Path, channel) -> dict:
         except OSError:  # the grader stopped reading: it ends this worker when it needs to
             pass
 
-    kernel, limit_hit, work = None, None, job_dir / "work"
+    kernel, limit_hit, work, sent = None, None, job_dir / "work", {}
     if job.get("sandbox"):
-        from nnscratch.grade import sandbox
+        from nnscratch.grade.sandbox_kernel import Sandbox
 
-        box = sandbox.Sandbox.from_plan(job["sandbox"], job_dir, settings)
-        kernel, limit_hit = box.kernel(job["notebook_name"], progress), box.limit_hit
+        box = Sandbox(job["sandbox"], job_dir, settings)
+        kernel, limit_hit = box.kernel(job["notebook_name"]), box.limit_hit
     results, notes, problem = runner.run_notebook(
         nb,
         checks,
@@ -77,10 +77,12 @@ def run(job_dir: Path, channel) -> dict:
         kernel=kernel,
         max_output=int(job["max_output"]),
         limit_hit=limit_hit,
+        sent=sent,
     )
     if job.get("save"):
         nbformat.write(nb, job_dir / "executed.ipynb")
-    return {"results": [asdict(r) for r in results], "notes": notes, "problem": problem}
+    result = {"results": [asdict(r) for r in results], "notes": notes, "problem": problem}
+    return result | {"output": sent.get("bytes", 0)}
 
 
 def serve(job_dir: Path, fd: int, parent: int) -> int:
