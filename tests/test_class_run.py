@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -251,7 +252,10 @@ def test_the_kernels_parent_is_a_worker_not_the_grader(tmp_path):
     assert facts["sid"] == facts["parent"] != os.getsid(0)  # its own session, not the grader's
 
 
-def test_ctrl_c_leaves_no_process_and_says_what_was_not_graded(tmp_path):
+@pytest.mark.parametrize("where", ["outside", "sandbox"])
+def test_ctrl_c_leaves_no_process_and_says_what_was_not_graded(tmp_path, where):
+    if where == "sandbox" and shutil.which("bwrap") is None:
+        pytest.skip("no bubblewrap (tests/test_sandbox.py says why)")
     folder, out = tmp_path / "submissions", tmp_path / "grades.csv"
     sleeper = (
         "import subprocess, time\n"
@@ -261,8 +265,9 @@ def test_ctrl_c_leaves_no_process_and_says_what_was_not_graded(tmp_path):
     for learner in ("ann", "ben", "cat"):
         tiny(folder / f"{learner}-01_relu.ipynb", sleeper)
     out.write_text("learner,score\nstale,1.00\n")
-    command = [sys.executable, "-m", "nnscratch.grade", "--quick", *OUTSIDE, "--jobs", "2"]
-    command += ["--exercises", "01_relu", "--csv", str(out), str(folder)]
+    command = [sys.executable, "-m", "nnscratch.grade", "--quick", "--jobs", "2"]
+    command += [*(OUTSIDE if where == "outside" else []), "--exercises", "01_relu"]
+    command += ["--csv", str(out), str(folder)]
     grader = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

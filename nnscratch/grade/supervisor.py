@@ -90,6 +90,7 @@ class _Running:
     peak_memory: int = 0  # bytes, all the notebook's processes together
     peak_tasks: int = 0  # processes and threads
     cpu: dict = field(default_factory=dict)  # CPU seconds of each process below the worker
+    ended: bool = False
 
     @property
     def settings(self) -> Settings:
@@ -253,7 +254,10 @@ def _watch(run: _Running, now: float, options: dict, table: dict) -> str | None:
 
 
 def _end(run: _Running) -> None:
-    """Kill the worker and everything below it; close its pipe; reap it."""
+    """Kill the worker and everything below it; close its pipe; reap it (once)."""
+    if run.ended:
+        return
+    run.ended = True
     procs.kill_tree([run.proc.pid])
     run.proc.wait(timeout=10)
     os.close(run.pipe)
@@ -385,6 +389,9 @@ def grade_jobs(jobs: list[Job], workers: int = 1, progress=None, **options) -> l
             )
         raise Interrupted([r for r in reports if r is not None], why) from None
     finally:
+        for run in running.values():  # after an error of the grader's own: no worker stays
+            _end(run)
+            shutil.rmtree(run.folder, ignore_errors=True)
         selector.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
