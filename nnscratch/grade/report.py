@@ -121,8 +121,7 @@ class Progress:
         if now - self.last < self.every:
             return
         self.last = now
-        line = f"grading {self.done + 1}-{self.done + len(self.status)} of {self.total}: "
-        line += "; ".join(self.status.values())
+        line = f"grading ({self.done} of {self.total} done): " + "; ".join(self.status.values())
         if self.tty:
             self._clear()
             self._write(line[:200])
