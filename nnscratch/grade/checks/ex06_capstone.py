@@ -160,7 +160,9 @@ def check_init_params(init_params: Callable) -> None:
         if abs(std / he - 1) > 0.05 or abs(float(np.mean(W))) > 0.05 * he:
             xavier = np.sqrt(2.0 / (n_in + sizes[l]))
             hint = (
-                " That is Xavier's sqrt(2 / (n_in + n_out)), made for sigmoid layers."
+                " That is Xavier's sqrt(2 / (n_in + n_out)), which assumes units that are linear "
+                "near 0 with slope 1 and outputs centered on 0, like tanh; ReLU sets the negative "
+                "half of its inputs to 0, so He takes twice the fan-in variance, 2 / n_in."
                 if abs(std / xavier - 1) < 0.05
                 else " Did you forget to scale the standard normal draws?"
                 if abs(std - 1) < 0.05
@@ -309,10 +311,35 @@ def check_train_step(train_step: Callable) -> None:
     return "one Adam step per parameter, two steps in a row, default and other hyper-parameters"
 
 
+def _tied_validation(rng: np.random.Generator, images: int = 10) -> Split:
+    """Validation images each repeated with all ten labels: whatever a network predicts, exactly
+    one copy in ten is right, so every epoch's accuracy is 0.1, a curve tied at every epoch."""
+    x = np.repeat(rng.random((images, 784), dtype=np.float32), 10, axis=0)
+    labels = np.tile(np.arange(10), images)
+    return Split(x, np.eye(10, dtype=np.float32)[labels], labels)
+
+
+def _run_choose_epochs(choose_epochs: Callable, data: MNIST, epochs: int, seed: int, what: str):
+    """``choose_epochs(data, epochs=epochs, seed=seed)``, with its train_step calls replayed;
+    returns its output and the rows of data.train each epoch visited."""
+    train, val = data.train, data.val
+    with (
+        _yours(what),
+        unchanged(what, train=[train.x, train.y], val=[val.x, val.y]),
+        calls_of(choose_epochs, "train_step") as steps,
+    ):
+        out = call(choose_epochs, what, data, epochs=epochs, seed=seed)
+    orders = check_epoch_steps(steps, train, epochs, choose_epochs.__globals__, what)
+    if not isinstance(out, (tuple, list)) or len(out) != 3:
+        raise CheckFailed(f"{what} should return (best_epochs, val_accuracy, params).")
+    return out, orders, steps[0][0][0] if steps[0][0] else steps[0][1].get("params")
+
+
 @check
 def check_choose_epochs(choose_epochs: Callable) -> None:
-    """``choose_epochs(data, epochs, seed)`` trains on ``data.train``, reads the validation curve
-    on ``data.val`` and returns the best epoch; it never reads ``data.test``."""
+    """``choose_epochs(data, epochs, seed)`` trains on ``data.train`` with its seed, reads the
+    validation curve on ``data.val`` and returns the best epoch (the first if tied); it never
+    reads ``data.test``."""
     rng = np.random.default_rng(5)
     train, n_val, epochs = Split(*toy_images(rng, 320)), 97, 2
     val = Split(*toy_images(rng, n_val))
@@ -320,17 +347,8 @@ def check_choose_epochs(choose_epochs: Callable) -> None:
         "choose_epochs read data.test.{name}: the test set is for the one measurement at the end. "
         "Choose the number of epochs (and any setting) on data.val only."
     )
-    data = MNIST(train, val, test)
     what = f"choose_epochs(data, epochs={epochs}, seed=0) on toy data"
-    with (
-        _yours(what),
-        unchanged(what, train=[train.x, train.y], val=[val.x, val.y]),
-        calls_of(choose_epochs, "train_step") as steps,
-    ):
-        out = call(choose_epochs, what, data, epochs=epochs, seed=0)
-    check_epoch_steps(steps, train, epochs, choose_epochs.__globals__, what)
-    if not isinstance(out, (tuple, list)) or len(out) != 3:
-        raise CheckFailed(f"{what} should return (best_epochs, val_accuracy, params).")
+    out, orders, start = _run_choose_epochs(choose_epochs, MNIST(train, val, test), epochs, 0, what)
     best, curve, params = out
     curve = array(curve, f"{what}: val_accuracy").astype(float)
     shown = "[" + ", ".join(f"{a:.4f}" for a in np.ravel(curve)) + "]"
@@ -351,7 +369,42 @@ def check_choose_epochs(choose_epochs: Callable) -> None:
             f"{what} returned best_epochs={best!r} for the validation curve {shown}: "
             "the epoch (from 1) with the highest validation accuracy, the first if tied."
         )
-    return "the curve and the best epoch from data.val; data.test never read"
+    # Another seed, on validation images that tie every epoch at 0.1.
+    tied = _tied_validation(rng)
+    what = f"choose_epochs(data, epochs={epochs}, seed=3) on toy data"
+    (best, curve, _), other_orders, other_start = _run_choose_epochs(
+        choose_epochs, MNIST(train, tied, test), epochs, 3, what
+    )
+    same_start = isinstance(start, dict) and all(
+        np.array_equal(start[k], other_start.get(k)) for k in start
+    )
+    if same_start or orders == other_orders:
+        both = same_start and orders == other_orders
+        kept = (
+            "the same initial weights and the same order of the images"
+            if both
+            else "the same initial weights"
+            if same_start
+            else "the same order of the images"
+        )
+        raise CheckFailed(
+            f"{what} trained with {kept} as with seed=0: the seed chooses both, the initial "
+            "weights (init_params) and the order of every epoch (the generator of the "
+            "permutations). Pass choose_epochs's seed on to train, and use it there for both."
+        )
+    curve = np.ravel(array(curve, f"{what}: val_accuracy")).astype(float)
+    shown = "[" + ", ".join(f"{a:.4f}" for a in curve) + "]"
+    if not isinstance(best, (int, np.integer)) or best != 1:
+        raise CheckFailed(
+            f"{what} returned best_epochs={best!r} for the validation curve {shown}, where every "
+            "epoch ties (these validation images are each repeated with all ten labels, so any "
+            "network gets 0.1): return the first of the tied epochs, the fewest epochs that reach "
+            "the best accuracy, as the docstring says."
+        )
+    return (
+        "the curve and the best epoch (the first if tied) from data.val; the seed sets the "
+        "initial weights and the order; data.test never read"
+    )
 
 
 @check
