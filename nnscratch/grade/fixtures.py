@@ -78,6 +78,14 @@ def toy_images(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
     return rng.random((n, 784), dtype=np.float32), np.eye(10, dtype=np.float32)[labels], labels
 
 
+def tied_validation(rng: np.random.Generator, images: int = 10) -> Split:
+    """Validation images each repeated with all ten labels: whatever a network predicts, exactly
+    one copy in ten is right, so every epoch's accuracy is 0.1, a curve tied at every epoch."""
+    x = np.repeat(rng.random((images, 784), dtype=np.float32), 10, axis=0)
+    labels = np.tile(np.arange(10), images)
+    return Split(x, np.eye(10, dtype=np.float32)[labels], labels)
+
+
 def check_epoch_steps(
     steps: list, train: Split, epochs: int, names: dict, what: str
 ) -> list[list[int]]:

@@ -305,6 +305,12 @@ def plain_state(state: Any, what: str) -> None:
         return next((b for b in map(bad, inside) if b is not None), None)
 
     found = bad(state)
+    if isinstance(found, type):
+        raise CheckFailed(
+            f"{what} returned a state holding a class, {found.__qualname__}, not an object of "
+            "it: the attributes of a class are shared by every parameter. Create one object per "
+            f"parameter, {found.__qualname__}(...), at its first step."
+        )
     if found is not None:
         kind = f"{type(found).__module__}.{type(found).__qualname__}"
         raise CheckFailed(

@@ -11,9 +11,7 @@ Notation of the messages, as in the statement: a batch is a matrix with one row 
 
 from __future__ import annotations
 
-import gc
 import inspect
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +19,7 @@ import numpy as np
 
 from nnscratch.data import Split
 from nnscratch.gradcheck import rel_error
+from nnscratch.grade.batch_loops import no_loop_over_images
 from nnscratch.grade.fixtures import (
     Recorder,
     at_least,
@@ -45,7 +44,6 @@ from nnscratch.grade.harness import (
     shape,
     unchanged,
 )
-from nnscratch.network import Network
 
 SIZES = (6, 5, 4, 3)
 
@@ -99,78 +97,11 @@ def check_batch_gradients(batch_gradients: Callable) -> None:
                     f"{what}: d{key} is not the mean of the {batch} per-image gradients (relative "
                     f"error {err:.2e}).{gradient_hint(key, np.asarray(g, float), mean, batch)}"
                 )
-    _no_loop_over_images(batch_gradients)
+    no_loop_over_images(batch_gradients)
     return (
         "the mean of the per-image gradients, for 3, 5 and 1 layers, without a loop over the "
         "images; inputs unchanged"
     )
-
-
-class _Batch(np.ndarray):
-    """An array of a batch whose every view (a row, a slice, a transpose) runs Python code, so
-    that a loop over its rows shows in :func:`_python_events` even when it runs in C (``map``)."""
-
-    def __array_finalize__(self, obj: Any) -> None:  # noqa: D105
-        pass
-
-
-class _BatchNetwork(Network):
-    """A float64 network whose forward and deltas return :class:`_Batch` arrays."""
-
-    def forward(self, X):  # noqa: D102
-        activations, zs = super().forward(X)
-        return [np.asarray(a).view(_Batch) for a in activations], [
-            np.asarray(z).view(_Batch) for z in zs
-        ]
-
-    def deltas(self, activations, zs, Y):  # noqa: D102
-        return [np.asarray(d).view(_Batch) for d in super().deltas(activations, zs, Y)]
-
-
-def _python_events(fn: Callable, what: str, *args: Any) -> int:
-    """How much Python ``fn(*args)`` runs: function calls, lines and calls of C functions."""
-    count = [0]
-
-    def trace(frame: Any, event: str, arg: Any) -> Any:
-        count[0] += 1
-        return trace
-
-    def profile(frame: Any, event: str, arg: Any) -> None:
-        count[0] += event == "c_call"
-
-    old_trace, old_profile, collecting = sys.gettrace(), sys.getprofile(), gc.isenabled()
-    gc.disable()  # a collection could run Python code of its own
-    sys.settrace(trace)
-    sys.setprofile(profile)
-    try:
-        call(fn, what, *args)
-    finally:
-        sys.settrace(old_trace)
-        sys.setprofile(old_profile)
-        if collecting:
-            gc.enable()
-    return count[0]
-
-
-def _no_loop_over_images(batch_gradients: Callable) -> None:
-    """CheckFailed if the Python work of ``batch_gradients`` grows with the number of images: a
-    vectorized batch gradient runs the same code for 4 images as for 16."""
-    sizes, few, many = (6, 5, 4, 3), 4, 16
-    net = network(sizes, seed=27, cls=_BatchNetwork)
-    events = []
-    for batch in (few, few, many):  # the first call warms up (imports, caches)
-        X, Y = toy_batch(sizes[0], sizes[-1], batch, seed=28)
-        what = f"batch_gradients(net, X, Y) for a batch of {batch}, sizes {sizes}"
-        events.append(_python_events(batch_gradients, what, net, X.view(_Batch), Y.view(_Batch)))
-    extra = events[2] - events[1]
-    if extra >= many - few:
-        raise CheckFailed(
-            f"batch_gradients runs more Python for {many} images than for {few} ({extra} more "
-            "function calls and lines): it loops over the images, one outer product (or one "
-            "row) at a time. The numbers are right, but the speed of mini-batches comes from "
-            "treating the batch as a matrix: write each layer's gradient as one matrix product, "
-            "Delta_l^T A_(l-1), over all the images at once."
-        )
 
 
 @check
