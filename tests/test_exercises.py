@@ -5,8 +5,9 @@
 - The released exercises are up to date with the solutions (their single source), and hold stubs
   only.
 - Graded by ``nnscratch.grade`` (quick mode): every solution passes every check, every released
-  exercise fails every check, and every plausible wrong answer in ``tests/wrong_answers/`` fails the
-  check aimed at it, with the expected words, including attempts to fool the grader.
+  exercise fails every check, every plausible wrong answer in ``tests/wrong_answers/`` fails the
+  check aimed at it, with the expected words, including attempts to fool the grader, and every
+  right answer written differently in ``tests/right_answers/`` passes.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ NAMES = list(RELEASED)
 SOLUTIONS = [ROOT / "solutions" / f"{name}.ipynb" for name in NAMES]
 EXERCISE_NBS = [ROOT / "exercises" / f"{name}.ipynb" for name in NAMES]
 CASES = sorted((ROOT / "tests" / "wrong_answers").glob("*.py"))
+RIGHT = sorted((ROOT / "tests" / "right_answers").glob("*.py"))  # the same format, must pass
 
 
 def test_the_exercises_are_listed_once():
@@ -158,6 +160,17 @@ def test_exercise_holds_stubs_not_solutions(name):
         assert len(code) == 2 and code[0].startswith(
             f"from nnscratch.grade.checks.ex{name} import check_"
         )
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_solution_prose_is_written_not_chosen_by_code(path):
+    """The solutions follow the chapters' rule (tests/test_prose.py): verdicts are written in the
+    markdown and asserted, never chosen by code, and little code only builds strings for prose."""
+    from test_prose import MAX_PROSE_SHARE, prose_code, words_chosen_by_code
+
+    assert not words_chosen_by_code(path), words_chosen_by_code(path)
+    prose, total, what = prose_code(path)
+    assert prose <= MAX_PROSE_SHARE * total, "\n".join(what)
 
 
 # The training checks' keys in settings.MIN_ACCURACY, in the order the exercise states them.
@@ -374,19 +387,20 @@ def graded(tmp_path_factory) -> dict[str, Report]:
             target = folder / f"{kind}-{path.name}"
             target.write_text(path.read_text())
             jobs[f"{kind}:{path.stem}"] = (target, {"settings": quick})
-    for path in CASES:
-        case = parse_case(path)
-        named = case.fails + case.passes
-        # A wrong answer runs only up to the checks it names (the training at the end is not
-        # needed).
-        only = None if "all" in named else named
-        settings = Settings(
-            quick=case.grade == "quick", cell_timeout=case.cell_timeout, notebook_timeout=300
-        )
-        jobs[f"case:{path.stem}"] = (
-            build_case(case, folder),
-            {"settings": settings, "only": only},
-        )
+    for kind, paths in (("case", CASES), ("right", RIGHT)):
+        for path in paths:
+            case = parse_case(path)
+            named = case.fails + case.passes
+            # A case runs only up to the checks it names (the training at the end is not
+            # needed); a right answer that names none runs them all.
+            only = None if "all" in named or not named else named
+            settings = Settings(
+                quick=case.grade == "quick", cell_timeout=case.cell_timeout, notebook_timeout=300
+            )
+            jobs[f"{kind}:{path.stem}"] = (
+                build_case(case, folder),
+                {"settings": settings, "only": only},
+            )
     # The cases with short time limits (endless loops) first, so that they overlap with the others.
     order = sorted(jobs, key=lambda k: jobs[k][1]["settings"].cell_timeout)
     with ProcessPoolExecutor(max_workers=2) as pool:
@@ -442,6 +456,20 @@ def test_wrong_answer_fails_the_check_aimed_at_it(graded, path):
         assert case.problem in _table(report)
     for check in passes:
         assert results[check].passed, f"{path.name}: check {check} should pass\n{_table(report)}"
+
+
+@pytest.mark.parametrize("path", RIGHT, ids=lambda p: p.stem)
+def test_right_answer_written_differently_passes(graded, path):
+    """A right answer written otherwise than the worked solution passes every check it reaches
+    (every check of its exercise unless its header names some)."""
+    case = parse_case(path)
+    assert not case.fails, f"{path.name}: a right answer fails nothing"
+    report = graded[f"right:{path.stem}"]
+    assert report.error is None and report.problem is None, _table(report)
+    results = {r.check: r for r in report.results}
+    named = list(results) if case.passes in ([], ["all"]) else case.passes
+    assert named and all(check in results for check in named), _table(report)
+    assert all(r.passed for r in report.results), f"{path.name}\n{_table(report)}"
 
 
 def test_every_check_has_a_wrong_answer_aimed_at_it():

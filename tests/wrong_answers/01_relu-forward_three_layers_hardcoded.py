@@ -2,7 +2,7 @@
 # self.num_layers layers (the check also builds a four-layer ReLUNetwork).
 # exercise: 01_relu
 # fails: relu_network
-# message: Loop over the network's self.num_layers layers
+# message: Loop over the network's self.num_layers weight layers
 # %% replace relu-network
 class ReLUNetwork(Network):
     def forward(self, X):

@@ -4,7 +4,7 @@
 # message: changed `train`
 # %% replace train-epoch
 def train_epoch(net, train, lr, batch_size=32, rng=None):
-    rng = np.random.default_rng(0) if rng is None else rng
+    rng = np.random.default_rng() if rng is None else rng
     order = rng.permutation(len(train))
     train.x[:] = train.x[order]
     train.y[:] = train.y[order]

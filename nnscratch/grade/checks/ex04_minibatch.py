@@ -19,6 +19,7 @@ import numpy as np
 
 from nnscratch.data import Split
 from nnscratch.gradcheck import rel_error
+from nnscratch.grade.batch_loops import no_loop_over_images
 from nnscratch.grade.fixtures import (
     Recorder,
     at_least,
@@ -55,18 +56,30 @@ def _yours(what: str):
     )
 
 
+#: The networks batch_gradients is tried on: 3, 5 and 1 weight layers, with a batch of each size.
+GRADIENT_CASES = (((6, 5, 4, 3), 8, 21), ((6, 5, 5, 4, 4, 3), 3, 23), ((6, 3), 5, 25))
+
+
 @check
 def check_batch_gradients(batch_gradients: Callable) -> None:
-    """``batch_gradients(net, X, Y)`` is the mean over the batch of the per-image gradients."""
-    keys = weight_keys(SIZES)
-    for batch, seed in ((8, 21), (3, 23)):
-        net, ref = network(SIZES, seed=seed), network(SIZES, seed=seed)
-        X, Y = toy_batch(6, 3, batch, seed=seed + 1)
+    """``batch_gradients(net, X, Y)`` is the mean over the batch of the per-image gradients, for
+    any number of layers, computed without a Python loop over the images."""
+    for sizes, batch, seed in GRADIENT_CASES:
+        keys = weight_keys(sizes)
+        net, ref = network(sizes, seed=seed), network(sizes, seed=seed)
+        X, Y = toy_batch(sizes[0], sizes[-1], batch, seed=seed + 1)
         per_image = [ref.backward(*ref.forward(X[i]), Y[i]) for i in range(batch)]
-        what = f"batch_gradients(net, X, Y) for a batch of {batch}, sizes {SIZES}"
+        what = f"batch_gradients(net, X, Y) for a batch of {batch}, sizes {sizes}"
         with _yours(what), unchanged(what, X=X, Y=Y, params=net.params):
             grads = call(batch_gradients, what, net, X, Y)
-        grads = keyed(grads, what, keys)
+        layers = f"{len(keys)} weight layer{'s' if len(keys) > 1 else ''}"
+        grads = keyed(
+            grads,
+            what,
+            keys,
+            f"This network has {layers} (net.num_layers = {len(keys)}): return one gradient "
+            "per layer, for any number of layers.",
+        )
         for key in keys:
             g = array(grads[key], f"{what}: d{key}")
             shape(
@@ -84,7 +97,11 @@ def check_batch_gradients(batch_gradients: Callable) -> None:
                     f"{what}: d{key} is not the mean of the {batch} per-image gradients (relative "
                     f"error {err:.2e}).{gradient_hint(key, np.asarray(g, float), mean, batch)}"
                 )
-    return "the mean of the per-image gradients, for batches of 8 and 3; inputs unchanged"
+    no_loop_over_images(batch_gradients)
+    return (
+        "the mean of the per-image gradients, for 3, 5 and 1 layers, without a loop over the "
+        "images; inputs unchanged"
+    )
 
 
 @check
@@ -97,14 +114,12 @@ def check_minibatches(minibatches: Callable) -> None:
     )
     if default is None or default.default is inspect.Parameter.empty:
         raise CheckFailed(
-            "minibatches should keep its parameter batch_size with its default, 32 (any default "
-            "from 2 to 63 is accepted)."
+            "minibatches should keep its parameter batch_size with the statement's default, 32."
         )
-    if not isinstance(default.default, int) or not 1 < default.default < 64:
+    if default.default != 32:
         raise CheckFailed(
-            f"the default batch_size of minibatches is {default.default!r}: keep the default of "
-            "the statement, 32 (any size from 2 to 63 is accepted: small batches make many "
-            "updates per epoch, yet are vectorized)."
+            f"the default batch_size of minibatches is {default.default!r}: keep the statement's "
+            "default, 32, the batch size this exercise trains with."
         )
     for n, size in ((100, 32), (64, 16), (5, 32)):
         what = f"minibatches({n}, batch_size={size}, rng=np.random.default_rng(0))"
@@ -161,9 +176,19 @@ def check_minibatches(minibatches: Callable) -> None:
             "minibatches with a generator seeded 0 gave a different order on two runs: shuffle "
             "with the rng argument, not with np.random's global state."
         )
+    unseeded = [
+        np.concatenate(call(lambda: list(minibatches(100, 32)), "minibatches(100, 32)"))
+        for _ in range(2)
+    ]
+    if np.array_equal(*unseeded):
+        raise CheckFailed(
+            "two calls of minibatches(100, 32) without rng gave the same order: without a "
+            "generator, the docstring says, each call makes a new unseeded one "
+            "(np.random.default_rng()), so that every call draws a new order."
+        )
     return (
-        f"shuffled batches of batch_size (default {default.default}) covering every index once, "
-        "last batch smaller"
+        "shuffled batches of batch_size (default 32) covering every index once, last batch "
+        "smaller; a new order per call"
     )
 
 
@@ -300,8 +325,9 @@ def check_train_epoch(train_epoch: Callable) -> None:
     if first != order:
         raise CheckFailed(
             "train_epoch with two generators seeded alike visited the images in different orders: "
-            "draw the order from the rng argument, not from np.random's global state or a "
-            "generator of your own."
+            "draw the order from the rng argument (pass it on to minibatches, which makes an "
+            "unseeded generator without it), not from np.random's global state or a generator of "
+            "your own."
         )
     return (
         f"every image once per epoch in batches ({want}), one step of -lr * (batch mean "
