@@ -249,9 +249,9 @@ def check_biases_training(net: Any) -> None:
         if b.size > 1 and np.all(b == b.flat[0]):
             raise CheckFailed(
                 f"after training, every entry of b{l} has the same value {b.flat[0]:.4g}: from 0, "
-                "training moved them all by the same amount at every step, so the gradient "
-                f"of b{l} that bias_gradients returns is one number for the whole layer instead of one "
-                f"per neuron (the mean of Delta{l} over the batch, a vector)."
+                "training moved them all by the same amount at every step, so the gradient of "
+                f"b{l} that bias_gradients returns is one number for the whole layer instead of "
+                f"one per neuron (the mean of Delta{l} over the batch, a vector)."
             )
     acc = trained_accuracy(net, "biases", "net")
     return f"the biases were trained; validation accuracy {acc:.4f} ({at_least('biases')})"
