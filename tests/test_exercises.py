@@ -511,9 +511,9 @@ def test_grade_command_prints_a_table_and_exits_by_the_result(tmp_path):
     )
     assert run.returncode == 1, run.stdout + run.stderr
     assert re.search(r"exercise\s+check\s+result\s+message", run.stdout)
-    assert "score 04_minibatch: 4/4 checks passed (100%)" in run.stdout
-    assert "score 04_minibatch: 0/4 checks passed (0%)" in run.stdout
-    assert "total: 4/8 checks passed (50%) in 2 notebooks" in run.stdout
+    assert "score 04_minibatch: 3/3 checks passed (100%)" in run.stdout
+    assert "score 04_minibatch: 0/3 checks passed (0%)" in run.stdout
+    assert "total: 3/6 checks passed (50%) in 2 notebooks" in run.stdout
     missing = subprocess.run(
         [sys.executable, "-m", "nnscratch.grade", str(tmp_path / "nope.ipynb")],
         capture_output=True,
