@@ -181,6 +181,7 @@ TRAINING_KEYS = {
     "04_minibatch": ["minibatch"],
     "05_optimizers": ["optimizers"],
     "06_capstone": ["capstone"],
+    "06_regularization": ["regularization"],
 }
 PERCENT = r"(\d+(?:\.\d+)?)%"
 STATED = re.compile(

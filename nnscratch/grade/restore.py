@@ -38,6 +38,7 @@ CHECK_SUPPORT = [
     "nnscratch.grade.trajectories",
     "nnscratch.grade.batch_loops",
     "nnscratch.grade.capstone_reference",
+    "nnscratch.grade.dropout_reference",
 ]
 
 
