@@ -194,11 +194,10 @@ def check_bias_gradients(bias_gradients: Callable) -> None:
         err = rel_error(mine, numeric)
         worst = max(worst, err)
         if err > GRAD_TOL:
+            hint = _fixed_divisor(mine, numeric, batch) or gradient_hint(key, mine, numeric, batch)
             raise CheckFailed(
                 f"{what}: d{key} disagrees with central differences: relative error {err:.2e} (a "
-                "correct gradient gives below "
-                f"{GRAD_TOL:.0e}).{_fixed_divisor(mine, numeric, batch)}"
-                f"{gradient_hint(key, mine, numeric, batch)}"
+                f"correct gradient gives below {GRAD_TOL:.0e}).{hint}"
             )
     return (
         "db1, db2, db3 have their biases' shapes and match central differences (max relative "

@@ -172,11 +172,16 @@ def _training_forward(net: Network, X: np.ndarray, what: str) -> tuple[list, lis
     for l in range(1, L + 1):
         W = np.asarray(net.params[f"W{l}"], dtype=np.float64)
         shape(Zs[l - 1], (len(X), W.shape[0]), f"{what}: Z{l}")
-        if not np.allclose(Zs[l - 1], acts[l - 1] @ W.T, rtol=1e-9, atol=1e-12):
+        true_Z = acts[l - 1] @ W.T
+        if not np.allclose(Zs[l - 1], true_Z, rtol=1e-9, atol=1e-12):
             hint = (
                 f" The next layer must receive the dropped and scaled activations of layer "
                 f"{l - 1}, the ones in activations[{l - 1}]."
                 if l > 1 and np.allclose(Zs[l - 1], sigmoid(Zs[l - 2]) @ W.T, rtol=1e-9)
+                else f" Z{l} holds zeros where the weighted sums do not: dropout applies to a "
+                "hidden layer's activations, sigmoid(Z), not to its weighted sums Z (a dropped "
+                "unit outputs 0, and sigmoid(0) is 1/2)."
+                if np.any(Zs[l - 1] == 0) and not np.any(true_Z == 0)
                 else ""
             )
             raise CheckFailed(f"{what}: Z{l} is not activations[{l - 1}] W{l}^T.{hint}")
@@ -341,7 +346,24 @@ def check_dropout_switch(DropoutNetwork: type) -> None:
                 "dropout on (a random thinned network): evaluate runs in evaluation mode."
             )
     evaluation(net, val.x, "net.forward(X) after net.train returned")
-    return "steps in training mode, measurements and everything after train in evaluation mode"
+    true = plain(net).evaluate(val)
+    for mode in (False, True):
+        net.training = mode
+        what = f"net.evaluate(val) with net.training = {mode}"
+        measured = pair(call(net.evaluate, what, val), what, "(loss, accuracy)")
+        if not np.allclose(np.asarray(measured, dtype=np.float64), true, rtol=1e-9):
+            raise CheckFailed(f"{what} measured a thinned network: it runs in evaluation mode.")
+        if net.training is not mode:
+            raise CheckFailed(
+                f"{what} left net.training = {net.training!r}: put back the mode evaluate found "
+                "(Network.train calls it between two epochs of steps; called on its own, it must "
+                "leave the network as it was)."
+            )
+    net.training = False
+    return (
+        "steps in training mode, measurements in evaluation mode, the mode put back; after "
+        "train, evaluation mode"
+    )
 
 
 @check
