@@ -89,7 +89,7 @@ def _same_draws(params: dict, keys: list[str], what: str) -> None:
 OTHER_SCALES = [
     (
         lambda n_in, n_out: np.sqrt(2.0 / n_in),
-        "That is He's sqrt(2 / n_in), the scale for ReLU layers (exercise 6); these layers are "
+        "That is He's sqrt(2 / n_in), the scale for ReLU layers (exercise 1); these layers are "
         "sigmoid ones.",
     ),
     (lambda n_in, n_out: np.sqrt(1.0 / n_in), "That is the fan-in rule, sqrt(1 / n_in)."),
