@@ -7,7 +7,9 @@ this file covers the whole catalog of :mod:`nnscratch.grade.checks.ex05_optimize
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import types
 
 import numpy as np
 import pytest
@@ -78,6 +80,47 @@ def adam(w, dw, state=None, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), (m, v, t)
 
 
+class AdamState:
+    """Adam's memory in a small class of its own: m and v (NumPy arrays) and t."""
+
+    def __init__(self, w):
+        self.m, self.v, self.t = np.zeros_like(w), np.zeros_like(w), 0
+
+
+def adam_state_class(w, dw, state=None, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    state = AdamState(w) if state is None else state
+    state.t += 1
+    state.m *= beta1  # updated in place
+    state.m += (1 - beta1) * dw
+    state.v *= beta2
+    state.v += (1 - beta2) * dw * dw
+    m_hat, v_hat = state.m / (1 - beta1**state.t), state.v / (1 - beta2**state.t)
+    w -= lr * m_hat / (np.sqrt(v_hat) + eps)
+    return w, state
+
+
+@dataclasses.dataclass(slots=True)
+class Moments:
+    m: np.ndarray
+    v: np.ndarray
+    t: int = 0
+
+
+def adam_slotted_dataclass(w, dw, state=None, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    s = Moments(np.zeros_like(w), np.zeros_like(w)) if state is None else state
+    s.t += 1
+    s.m = beta1 * s.m + (1 - beta1) * dw
+    s.v = beta2 * s.v + (1 - beta2) * dw**2
+    step = lr * (s.m / (1 - beta1**s.t)) / (np.sqrt(s.v / (1 - beta2**s.t)) + eps)
+    return w - step, s
+
+
+def adagrad_namespace(w, dw, state=None, lr=0.01, eps=1e-10):
+    state = types.SimpleNamespace(G=np.zeros_like(w)) if state is None else state
+    state.G = state.G + dw * dw
+    return w - lr * dw / (np.sqrt(state.G) + eps), state
+
+
 @pytest.mark.parametrize(
     "rule, update",
     [
@@ -87,6 +130,9 @@ def adam(w, dw, state=None, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         ("rmsprop", rmsprop),
         ("rmsprop", rmsprop_dict_state),
         ("adam", adam),
+        ("adam", adam_state_class),
+        ("adam", adam_slotted_dataclass),
+        ("adagrad", adagrad_namespace),
     ],
     ids=lambda x: getattr(x, "__name__", x),
 )
@@ -128,6 +174,40 @@ def momentum_up(w, dw, state=None, lr=0.01, mu=0.9):
 
 def momentum_forgets(w, dw, state=None, lr=0.01, mu=0.9):
     return w - lr * dw, state
+
+
+def momentum_global_velocity():
+    """Momentum whose velocity lives in a variable of its own, outside `state` (it ignores it)."""
+    memory = {}
+
+    def momentum(w, dw, state=None, lr=0.01, mu=0.9):
+        v = memory.get("v", np.zeros_like(w))
+        memory["v"] = v = mu * v - lr * dw
+        return w + v, None
+
+    return momentum
+
+
+def adam_state_in_partial(w, dw, state=None, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m, v, t = (0.0, 0.0, 0) if state is None else state.args
+    t += 1
+    m = beta1 * m + (1 - beta1) * dw
+    v = beta2 * v + (1 - beta2) * dw * dw
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), functools.partial(print, m, v, t)
+
+
+class TorchMoments:
+    """An object of the learner's own class that holds PyTorch tensors."""
+
+    def __init__(self, w):
+        self.m = torch.zeros(w.shape, dtype=torch.float64)
+
+
+def momentum_tensor_attribute(w, dw, state=None, lr=0.01, mu=0.9):
+    state = TorchMoments(w) if state is None else state
+    state.m = mu * state.m - lr * torch.from_numpy(dw)
+    return w + state.m.numpy(), state
 
 
 def momentum_dw_in_place(w, dw, state=None, lr=0.01, mu=0.9):
@@ -234,6 +314,9 @@ WRONG = [
     ("momentum", momentum_dw_in_place, "changed `dw`"),
     ("momentum", momentum_torch, "called torch.optim"),
     ("momentum", momentum_grader_ref, "called the grader's ref_momentum"),
+    ("momentum", momentum_global_velocity(), "outside `state`"),
+    ("momentum", momentum_tensor_attribute, "state holding a torch.Tensor"),
+    ("adam", adam_state_in_partial, "state holding a functools.partial"),
     ("adagrad", adagrad_inside, "outside the square root"),
     ("adagrad", adagrad_no_eps, "add eps to the denominator"),
     ("adagrad", adagrad_late, "before dividing"),

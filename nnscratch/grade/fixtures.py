@@ -78,10 +78,21 @@ def toy_images(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
     return rng.random((n, 784), dtype=np.float32), np.eye(10, dtype=np.float32)[labels], labels
 
 
-def check_epoch_steps(steps: list, train: Split, epochs: int, names: dict, what: str) -> None:
-    """Exercise 6's training, replayed from its ``train_step`` calls (:func:`calls_of`): on
+def tied_validation(rng: np.random.Generator, images: int = 10) -> Split:
+    """Validation images each repeated with all ten labels: whatever a network predicts, exactly
+    one copy in ten is right, so every epoch's accuracy is 0.1, a curve tied at every epoch."""
+    x = np.repeat(rng.random((images, 784), dtype=np.float32), 10, axis=0)
+    labels = np.tile(np.arange(10), images)
+    return Split(x, np.eye(10, dtype=np.float32)[labels], labels)
+
+
+def check_epoch_steps(
+    steps: list, train: Split, epochs: int, names: dict, what: str
+) -> list[list[int]]:
+    """The capstone's training, replayed from its ``train_step`` calls (:func:`calls_of`): on
     ``train`` only, every image once per epoch in a new order, batches of the notebook's
-    ``BATCH_SIZE`` (the last smaller), at the rates of its cosine schedule from ``LR`` to 0."""
+    ``BATCH_SIZE`` (the last smaller), at the rates of its cosine schedule from ``LR`` towards 0.
+    Returns the rows of ``train`` each epoch visited, in order."""
     if not steps:
         raise CheckFailed(f"{what} never called train_step: train makes one train_step per batch.")
     row = {x.tobytes(): i for i, x in enumerate(np.asarray(train.x, dtype=np.float32))}
@@ -128,8 +139,10 @@ def check_epoch_steps(steps: list, train: Split, epochs: int, names: dict, what:
         raise CheckFailed(
             f"{what}: the learning rates given to train_step were [{shown}]; the schedule is "
             f"cosine_lr(step, total_steps), with step counting the batches from 0 across all "
-            f"epochs and total_steps = epochs x batches per epoch ({total} here)."
+            f"epochs and total_steps = epochs x batches per epoch ({total} here), so that the "
+            "first step has the rate LR and the last a small one (0 would come one step later)."
         )
+    return epoch_rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -316,21 +329,25 @@ def trained_accuracy(net: Any, key: str, what: str) -> float:
 @contextlib.contextmanager
 def calls_of(fn: Any, name: str) -> Iterator[list[tuple[tuple, dict]]]:
     """Record the calls that ``fn``'s code makes to the function it names ``name`` (a global of
-    the learner's notebook, e.g. ``train_step``), then run it: a list of ``(args, kwargs)``. Arrays
-    are copied as they arrive. Nothing is recorded if the notebook has no such function."""
+    the learner's notebook, e.g. ``train_step``), then run it: a list of ``(args, kwargs)``. Arrays,
+    and dicts of arrays (``params``), are copied as they arrive. Nothing is recorded if the
+    notebook has no such function."""
     namespace = getattr(fn, "__globals__", {})
     original, calls = namespace.get(name), []
     if not callable(original):
         yield calls
         return
 
+    def copied(value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            return np.array(value)
+        if isinstance(value, dict) and all(isinstance(v, np.ndarray) for v in value.values()):
+            return {k: np.array(v) for k, v in value.items()}  # e.g. params before the step
+        return value
+
     def spy(*args: Any, **kwargs: Any) -> Any:
-        copy = [np.array(a) if isinstance(a, np.ndarray) else a for a in args]
         calls.append(
-            (
-                tuple(copy),
-                {k: np.array(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()},
-            )
+            (tuple(map(copied, args)), {k: copied(v) for k, v in kwargs.items()}),
         )
         return original(*args, **kwargs)
 

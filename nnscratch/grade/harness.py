@@ -266,25 +266,57 @@ def own(fn: Any, what: str, instead: str) -> None:
         )
 
 
+def _attributes(value: Any) -> list[Any] | None:
+    """The attributes of an object of the learner's own class (or a SimpleNamespace), else None:
+    a library's object, or one of Python's (a function, a ``functools.partial``, a generator)."""
+    import sys
+    import types
+
+    cls = type(value)
+    top = (cls.__module__ or "").split(".")[0]
+    if top in LIBRARIES or (top in sys.stdlib_module_names and cls is not types.SimpleNamespace):
+        return None
+    slots = [n for c in cls.__mro__ for n in getattr(c, "__slots__", ()) if isinstance(n, str)]
+    found = [getattr(value, n) for n in slots if n != "__dict__" and hasattr(value, n)]
+    return found + list(getattr(value, "__dict__", {}).values())
+
+
 def plain_state(state: Any, what: str) -> None:
-    """CheckFailed unless ``state`` holds only NumPy arrays and numbers (in dicts, lists...)."""
+    """CheckFailed unless ``state`` holds only NumPy arrays and numbers, however it is structured:
+    in dicts, lists, tuples, or the attributes of an object of the learner's own class."""
+    seen: set[int] = set()
 
     def bad(value: Any) -> Any:
-        if value is None or isinstance(value, (np.ndarray, numbers.Number, np.generic)):
+        if value is None or isinstance(value, (numbers.Number, np.generic)):
             return None
+        if isinstance(value, np.ndarray) and value.dtype != object:
+            return None
+        if id(value) in seen:
+            return None
+        seen.add(id(value))
         if isinstance(value, dict):
-            return next((b for b in map(bad, value.values()) if b is not None), None)
-        if isinstance(value, (list, tuple)):
-            return next((b for b in map(bad, value) if b is not None), None)
-        return value
+            inside = list(value.values())
+        elif isinstance(value, (list, tuple)) or isinstance(value, np.ndarray):
+            inside = list(np.ravel(value)) if isinstance(value, np.ndarray) else list(value)
+        else:
+            inside = _attributes(value)
+        if inside is None:
+            return value
+        return next((b for b in map(bad, inside) if b is not None), None)
 
     found = bad(state)
+    if isinstance(found, type):
+        raise CheckFailed(
+            f"{what} returned a state holding a class, {found.__qualname__}, not an object of "
+            "it: the attributes of a class are shared by every parameter. Create one object per "
+            f"parameter, {found.__qualname__}(...), at its first step."
+        )
     if found is not None:
         kind = f"{type(found).__module__}.{type(found).__qualname__}"
         raise CheckFailed(
             f"{what} returned a state holding a {kind}: the state holds only what the rule "
-            "remembers, NumPy arrays and numbers (a dict or a tuple of them is fine), and the "
-            "rule computes the update itself with NumPy."
+            "remembers, NumPy arrays and numbers (in a dict, a tuple or an object of your own "
+            "class, as you like), and the rule computes the update itself with NumPy."
         )
 
 

@@ -36,6 +36,9 @@ CHECK_SUPPORT = [
     "nnscratch.grade.settings",
     "nnscratch.grade.fixtures",
     "nnscratch.grade.trajectories",
+    "nnscratch.grade.batch_loops",
+    "nnscratch.grade.capstone_reference",
+    "nnscratch.grade.dropout_reference",
 ]
 
 

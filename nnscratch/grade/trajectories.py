@@ -128,7 +128,10 @@ def learner_run(
                 ),
                 unchanged(what, "The gradient belongs to the caller.", dw=dw),
             ):
-                result = call(update, what, ws[i].copy(), dw, states[i], **hyper)
+                try:
+                    result = call(update, what, ws[i].copy(), dw, states[i], **hyper)
+                except CheckFailed as failed:
+                    raise CheckFailed(_shared_state_message(str(failed), what, i, w0)) from None
             w, state = pair(result, what, "(w, state)")
             w = array(w, f"the w returned by {what}")
             shape(w, w0[i].shape, f"the w returned by {what}")
@@ -136,6 +139,30 @@ def learner_run(
             ws[i], states[i] = w.astype(np.float64), state
         out.append([w.copy() for w in ws])
     return out
+
+
+def _shape_text(shape: tuple) -> str:
+    """A shape as NumPy's messages write it: (5,4), (6,)."""
+    return "(" + ",".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _shared_state_message(message: str, what: str, i: int, w0: list) -> str:
+    """``message``, or, when the update of parameter ``i`` failed to broadcast an array shaped like
+    another parameter, what that means: the rule's memory is shared, not kept in ``state``."""
+    if "could not be broadcast" not in message:
+        return message
+    others = [j for j, w in enumerate(w0) if w.shape != w0[i].shape]
+    j = next((j for j in others if _shape_text(w0[j].shape) in message), None)
+    if j is None:
+        return message
+    error = message.removeprefix(f"{what} raised ").strip()
+    return (
+        f"{what} combined its gradient with an array of shape {w0[j].shape}, parameter {j + 1}'s "
+        f"({error}): the rule keeps what it remembers outside `state` (in a global variable or a "
+        "default argument), where all the parameters share it. Keep it in the state the rule "
+        "returns, one state per parameter: Network.train gives it back at that parameter's next "
+        "step (None at its first)."
+    )
 
 
 def first_difference(mine: list, true: list, w0: list) -> tuple[int, int, float] | None:

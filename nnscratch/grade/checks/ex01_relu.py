@@ -1,7 +1,8 @@
 """Checks of exercise 1, ReLU (``exercises/01_relu.ipynb``).
 
-The function, its derivative, a network with ReLU hidden layers, and its training. The learner
-writes ``relu`` and ``relu_prime`` with NumPy, and ``ReLUNetwork.forward`` and ``.deltas`` without
+The function, its derivative, the course's three-layer network with ReLU hidden layers, and its
+training. The learner writes ``relu`` and ``relu_prime`` with NumPy, and ``ReLUNetwork.forward``
+and ``.deltas`` for three weight layers (loops over any number of layers are exercise 3's) without
 calling the course network's (``Network.forward``, ``Network.deltas``): while they run, those raise.
 """
 
@@ -92,7 +93,8 @@ def check_relu(relu: Callable) -> None:
 
 @check
 def check_relu_prime(relu_prime: Callable) -> None:
-    """``relu_prime(z)`` is 0 for z < 0, 1 for z > 0 (in [0, 1] at 0), as central differences."""
+    """``relu_prime(z)`` is 0 for z <= 0 (0 at the kink, the statement's choice), 1 for z > 0,
+    as central differences."""
     own(relu_prime, "relu_prime", "write the derivative yourself with NumPy.")
     worst = 0.0
     for z in _relu_inputs():
@@ -118,10 +120,12 @@ def check_relu_prime(relu_prime: Callable) -> None:
                 f"{z[i]:.4g} it returned {out[i]:.4g}."
             )
         zero = z == 0
-        if zero.any() and not np.all((out[zero] >= 0) & (out[zero] <= 1)):
+        if zero.any() and np.any(out[zero] != 0):
             raise CheckFailed(
-                f"relu_prime(0) returned {out[zero][0]:.4g}: at z = 0 use a value between 0 and 1 "
-                "(0 is the usual choice)."
+                f"relu_prime(0) returned {out[zero][0]:.4g}, but this course takes ReLU's "
+                "derivative at z = 0 to be 0, as the statement says (and as PyTorch and "
+                "TensorFlow do): 1 only where z > 0, strictly; 0 where z <= 0. A test with >= "
+                "counts z = 0 as positive."
             )
         if out.dtype != z.dtype:
             raise CheckFailed(
@@ -133,7 +137,7 @@ def check_relu_prime(relu_prime: Callable) -> None:
         numeric = (np.maximum(zf + 1e-6, 0) - np.maximum(zf - 1e-6, 0)) / 2e-6
         worst = max(worst, float(np.max(np.abs(out[far] - numeric[far]), initial=0.0)))
     return (
-        f"0 for z < 0, 1 for z > 0, z unchanged; agrees with central differences (max error "
+        f"0 for z <= 0, 1 for z > 0, z unchanged; agrees with central differences (max error "
         f"{worst:.1e})"
     )
 
@@ -177,12 +181,16 @@ def check_relu_network(ReLUNetwork: type) -> None:
                 f"ReLUNetwork does not define {method}: it inherits the course network's, which "
                 f"uses the sigmoid. Write ReLUNetwork.{method}."
             )
-    worst = max(_relu_network_at(ReLUNetwork, sizes) for sizes in ((6, 5, 4, 3), (6, 5, 5, 4, 3)))
+    worst = max(_relu_network_at(ReLUNetwork, sizes) for sizes in THREE_LAYERS)
     return (
-        "its own forward and deltas, for 3 and 4 layers: hidden layers apply ReLU, output softmax "
+        "its own forward and deltas, three layers: hidden layers apply ReLU, output softmax "
         "(stable for large logits); "
         f"inputs unchanged; gradients match central differences (max relative error {worst:.1e})"
     )
+
+
+#: Two networks of three weight layers (the course's shape, small enough for central differences).
+THREE_LAYERS = ((6, 5, 4, 3), (7, 3, 6, 4))
 
 
 def _relu_network_at(ReLUNetwork: type, sizes: tuple[int, ...]) -> float:
@@ -200,14 +208,21 @@ def _relu_network_at(ReLUNetwork: type, sizes: tuple[int, ...]) -> float:
     if len(activations) != L + 1 or len(zs) != L:
         raise CheckFailed(
             f"{what} should return {L + 1} activations [X, A1, ..., A{L}] and {L} weighted sums "
-            f"[Z1, ..., Z{L}]; got {len(activations)} and {len(zs)}. Loop over the network's "
-            "self.num_layers layers."
+            f"[Z1, ..., Z{L}]; got {len(activations)} and {len(zs)}: one of each per layer of "
+            "the three."
         )
     for l, n in enumerate(sizes[1:], start=1):
         shape(array(zs[l - 1], f"zs[{l - 1}]"), (5, n), f"{what}: Z{l} (zs[{l - 1}])")
         shape(array(activations[l], f"activations[{l}]"), (5, n), f"{what}: A{l}")
         expected_z = np.asarray(activations[l - 1]) @ params[f"W{l}"].T
         if not np.allclose(zs[l - 1], expected_z, rtol=1e-9, atol=1e-12):
+            if np.any(expected_z < 0) and np.allclose(zs[l - 1], np.maximum(expected_z, 0)):
+                raise CheckFailed(
+                    f"{what}: after the forward pass, Z{l} (zs[{l - 1}]) holds relu(Z{l}), its "
+                    "negative entries set to 0: relu wrote into its input Z instead of returning "
+                    "a new array, so zs lost the weighted sums that backpropagation needs. Fix "
+                    "relu first (its check says the same)."
+                )
             raise CheckFailed(
                 f"{what}: Z{l} (zs[{l - 1}]) is not the weighted sum of layer {l}, "
                 f"Z_l = A_(l-1) W_l^T, with the network's weights W{l}; only the activation of the "

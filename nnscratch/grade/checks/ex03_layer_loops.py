@@ -1,8 +1,10 @@
 """Checks of exercise 3, layer loops (``exercises/03_layer_loops.ipynb``).
 
 Any number of layers: initialized, run forward, backpropagated and trained. The learner writes
-``init_params``, ``forward`` and ``backward`` as loops in NumPy: while they run, the course network
-(its constructor, ``forward``, ``deltas``, ``backward``) raises.
+``init_params``, ``forward`` and ``backward`` as loops over the layers in NumPy (the one exercise
+that writes them), ``backward`` with one matrix product per layer for the whole batch (no Python
+loop over the images): while they run, the course network (its constructor, ``forward``,
+``deltas``, ``backward``) raises.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nnscratch.gradcheck import numerical_gradient, rel_error
+from nnscratch.grade.batch_loops import no_loop_over_images
 from nnscratch.grade.fixtures import (
     call_backward,
     gradient_hint,
@@ -81,9 +84,62 @@ def _same_draws(params: dict, keys: list[str], what: str) -> None:
                 )
 
 
+#: Other rules for the scale of initial weights (chapter 3), each with what a learner who used it
+#: reads.
+OTHER_SCALES = [
+    (
+        lambda n_in, n_out: np.sqrt(2.0 / n_in),
+        "That is He's sqrt(2 / n_in), the scale for ReLU layers (exercise 1); these layers are "
+        "sigmoid ones.",
+    ),
+    (lambda n_in, n_out: np.sqrt(1.0 / n_in), "That is the fan-in rule, sqrt(1 / n_in)."),
+    (
+        lambda n_in, n_out: np.sqrt(1.0 / n_out),
+        "That is the fan-out rule, sqrt(1 / n_out) (the original tutorial's).",
+    ),
+    (lambda n_in, n_out: 1.0, "That is the standard normal's 1: the draws were not scaled."),
+]
+
+
+def _scale_tolerance(size: int) -> float:
+    """How far the standard deviation of ``size`` random draws may be from the rule's, relative:
+    six standard errors of a normal sample's standard deviation, 1 / sqrt(2 size), plus 2%."""
+    return 0.02 + 6 / np.sqrt(2 * size)
+
+
+def _fits(layer: tuple, rule: Callable) -> bool:
+    """Whether a layer ``(W, n_in, n_out, what)``'s standard deviation is ``rule``'s."""
+    W, n_in, n_out, _ = layer
+    return abs(float(W.std()) / float(rule(n_in, n_out)) - 1) <= _scale_tolerance(W.size)
+
+
+def _xavier_scale(layers: list[tuple]) -> None:
+    """CheckFailed unless every layer ``(W, n_in, n_out, what)`` has Xavier's standard deviation;
+    the message names another rule only if that rule fits every layer (one layer alone may fit
+    several)."""
+    xavier = lambda n_in, n_out: np.sqrt(2.0 / (n_in + n_out))  # noqa: E731
+    wrong = [layer for layer in layers if not _fits(layer, xavier)]
+    if not wrong:
+        return
+    W, n_in, n_out, what = wrong[0]
+    std, scale = float(W.std()), float(xavier(n_in, n_out))
+    said = next((said for rule, said in OTHER_SCALES if all(_fits(x, rule) for x in layers)), None)
+    if said is None:
+        said = (
+            f"It is {std / scale:.2g} times Xavier's: too large saturates the sigmoids, too "
+            "small makes the signal fade."
+        )
+    raise CheckFailed(
+        f"{what} has standard deviation {std:.4g}; this exercise draws the weights of a layer with "
+        f"{n_in} inputs and {n_out} outputs with Xavier's sqrt(2 / (n_in + n_out)) = "
+        f"{scale:.4g}, as the statement asks. {said}"
+    )
+
+
 @check
 def check_init_params(init_params: Callable) -> None:
     """``init_params(sizes, seed)``: W_l ``(n_l, n_(l-1))``, random, well scaled, seeded."""
+    layers: list[tuple] = []  # (W, n_in, n_out, what) of every layer, for the scale
     for sizes in LOOP_SIZES:
         what = f"init_params({list(sizes)}, seed=0)"
         keys = weight_keys(sizes)
@@ -119,19 +175,13 @@ def check_init_params(init_params: Callable) -> None:
                     "of the layer would compute the same thing and get the same gradient, so they "
                     "never become different. Draw random weights."
                 )
-            std, xavier = float(W.std()), float(np.sqrt(2.0 / (n_in + n_out)))
-            if not 0.25 * xavier <= std <= 4 * xavier:
-                raise CheckFailed(
-                    f"{what}['{key}'] has standard deviation {std:.3g}, far from the usual scale "
-                    f"for a layer with {n_in} inputs and {n_out} outputs (Xavier: sqrt(2 / (n_in + "
-                    f"n_out)) = {xavier:.3g}; He: sqrt(2 / n_in) = {np.sqrt(2.0 / n_in):.3g}). Too "
-                    "large saturates the sigmoids; too small makes the signal vanish."
-                )
-            if abs(float(W.mean())) > 5 * std / np.sqrt(W.size) + 1e-12 and W.size > 100:  # 5 sigma
+            layers.append((W, n_in, n_out, f"{what}['{key}']"))
+            if abs(float(W.mean())) > 5 * W.std() / np.sqrt(W.size) + 1e-12 and W.size > 100:
                 raise CheckFailed(
                     f"{what}['{key}'] has mean {W.mean():.3g}: draw weights centered on 0."
                 )
         _same_draws(params, keys, what)
+    _xavier_scale(layers)
     sizes = list(LOOP_SIZES[1])
     with _yours("init_params"):
         first = call(init_params, f"init_params({sizes}, seed=0)", sizes, seed=0)
@@ -212,7 +262,8 @@ def _order_hint(params: dict, activations: list, zs: list, l: int) -> str:
 
 @check
 def check_backward_loops(backward: Callable) -> None:
-    """``backward(params, activations, zs, Y)`` matches central differences, 1, 3 and 5 layers."""
+    """``backward(params, activations, zs, Y)`` matches central differences, 1, 3 and 5 layers,
+    and the course network for 10, without a Python loop over the images."""
     worst = 0.0
     for small, sizes in zip(SMALL_LOOP_SIZES, LOOP_SIZES):
         for dims, full in ((small, True), (sizes, False)):
@@ -262,9 +313,11 @@ def check_backward_loops(backward: Callable) -> None:
                         f"{GRAD_TOL:.0e}).{gradient_hint(key, mine, numeric, batch)}"
                     )
     _backward_deep(backward)
+    no_loop_over_images(backward)  # (delegating to the course network failed above)
     return (
         "gradients of every layer match central differences for 1, 3 and 5 layers (max relative "
-        f"error {worst:.1e}) and the course network's for 10; inputs unchanged"
+        f"error {worst:.1e}) and the course network's for 10, without a loop over the images; "
+        "inputs unchanged"
     )
 
 

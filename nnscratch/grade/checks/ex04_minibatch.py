@@ -1,12 +1,13 @@
-"""Checks of exercise 4, mini-batch gradient descent (``exercises/04_minibatch.ipynb``).
+"""Checks of exercise 4, mini-batch training (``exercises/04_minibatch.ipynb``).
 
-The gradients of a batch, shuffled batches, one epoch of steps, and the training. The learner's
-functions may run ``net.forward`` and ``net.deltas``; while they run, the course's own gradients,
-training and update steps (``Network.backward``, ``.step``, ``.train``, ``nnscratch.fast``'s steps,
-``nnscratch.optim.sgd``) raise.
+Shuffled batches, one epoch of steps, and the training. The learner's functions may run
+``net.forward`` and ``net.backward`` (chapter 4's batch gradient, which exercise 3 wrote for any
+number of layers); while they run, the course's own training and update steps (``Network.step``,
+``.train``, ``nnscratch.fast``'s steps, ``nnscratch.optim.sgd``) raise: the batches, the last and
+smaller batch, the loop and the update are the learner's.
 
 Notation of the messages, as in the statement: a batch is a matrix with one row per image,
-``Delta_l`` the errors of layer l (one row per image), ``dL/dW_l = Delta_l^T A_(l-1) / B``.
+``dL/dW_l`` the gradient of the batch's mean loss.
 """
 
 from __future__ import annotations
@@ -23,11 +24,9 @@ from nnscratch.grade.fixtures import (
     Recorder,
     at_least,
     fast_steps,
-    gradient_hint,
     gradient_ratio,
     network,
     network_methods,
-    toy_batch,
     toy_split,
     trained_accuracy,
     weight_keys,
@@ -37,10 +36,7 @@ from nnscratch.grade.harness import (
     array,
     call,
     check,
-    finite,
     forbidden,
-    keyed,
-    shape,
     unchanged,
 )
 
@@ -50,41 +46,10 @@ SIZES = (6, 5, 4, 3)
 def _yours(what: str):
     return forbidden(
         what,
-        network_methods("backward", "step", "train") + fast_steps(),
-        "write it yourself from net.forward and net.deltas (that is the point of the exercise).",
+        network_methods("step", "train") + fast_steps(),
+        "write the loop and the update yourself, from net.forward and net.backward (that is the "
+        "point of the exercise).",
     )
-
-
-@check
-def check_batch_gradients(batch_gradients: Callable) -> None:
-    """``batch_gradients(net, X, Y)`` is the mean over the batch of the per-image gradients."""
-    keys = weight_keys(SIZES)
-    for batch, seed in ((8, 21), (3, 23)):
-        net, ref = network(SIZES, seed=seed), network(SIZES, seed=seed)
-        X, Y = toy_batch(6, 3, batch, seed=seed + 1)
-        per_image = [ref.backward(*ref.forward(X[i]), Y[i]) for i in range(batch)]
-        what = f"batch_gradients(net, X, Y) for a batch of {batch}, sizes {SIZES}"
-        with _yours(what), unchanged(what, X=X, Y=Y, params=net.params):
-            grads = call(batch_gradients, what, net, X, Y)
-        grads = keyed(grads, what, keys)
-        for key in keys:
-            g = array(grads[key], f"{what}: d{key}")
-            shape(
-                g,
-                ref.params[key].shape,
-                f"{what}: d{key}",
-                "Each gradient has the shape of its weight matrix: combine the images with one "
-                "matrix product, Delta_l^T A_(l-1).",
-            )
-            finite(g, f"{what}: d{key}")
-            mean = np.mean([p[key] for p in per_image], axis=0)
-            err = rel_error(g, mean)
-            if err > 1e-9:
-                raise CheckFailed(
-                    f"{what}: d{key} is not the mean of the {batch} per-image gradients (relative "
-                    f"error {err:.2e}).{gradient_hint(key, np.asarray(g, float), mean, batch)}"
-                )
-    return "the mean of the per-image gradients, for batches of 8 and 3; inputs unchanged"
 
 
 @check
@@ -97,14 +62,12 @@ def check_minibatches(minibatches: Callable) -> None:
     )
     if default is None or default.default is inspect.Parameter.empty:
         raise CheckFailed(
-            "minibatches should keep its parameter batch_size with its default, 32 (any default "
-            "from 2 to 63 is accepted)."
+            "minibatches should keep its parameter batch_size with the statement's default, 32."
         )
-    if not isinstance(default.default, int) or not 1 < default.default < 64:
+    if default.default != 32:
         raise CheckFailed(
-            f"the default batch_size of minibatches is {default.default!r}: keep the default of "
-            "the statement, 32 (any size from 2 to 63 is accepted: small batches make many "
-            "updates per epoch, yet are vectorized)."
+            f"the default batch_size of minibatches is {default.default!r}: keep the statement's "
+            "default, 32, the batch size this exercise trains with."
         )
     for n, size in ((100, 32), (64, 16), (5, 32)):
         what = f"minibatches({n}, batch_size={size}, rng=np.random.default_rng(0))"
@@ -161,9 +124,19 @@ def check_minibatches(minibatches: Callable) -> None:
             "minibatches with a generator seeded 0 gave a different order on two runs: shuffle "
             "with the rng argument, not with np.random's global state."
         )
+    unseeded = [
+        np.concatenate(call(lambda: list(minibatches(100, 32)), "minibatches(100, 32)"))
+        for _ in range(2)
+    ]
+    if np.array_equal(*unseeded):
+        raise CheckFailed(
+            "two calls of minibatches(100, 32) without rng gave the same order: without a "
+            "generator, the docstring says, each call makes a new unseeded one "
+            "(np.random.default_rng()), so that every call draws a new order."
+        )
     return (
-        f"shuffled batches of batch_size (default {default.default}) covering every index once, "
-        "last batch smaller"
+        "shuffled batches of batch_size (default 32) covering every index once, last batch "
+        "smaller; a new order per call"
     )
 
 
@@ -300,8 +273,9 @@ def check_train_epoch(train_epoch: Callable) -> None:
     if first != order:
         raise CheckFailed(
             "train_epoch with two generators seeded alike visited the images in different orders: "
-            "draw the order from the rng argument, not from np.random's global state or a "
-            "generator of your own."
+            "draw the order from the rng argument (pass it on to minibatches, which makes an "
+            "unseeded generator without it), not from np.random's global state or a generator of "
+            "your own."
         )
     return (
         f"every image once per epoch in batches ({want}), one step of -lr * (batch mean "

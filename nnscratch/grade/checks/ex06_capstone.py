@@ -3,7 +3,8 @@
 The learner assembles the pieces of exercises 1-5 into one network: He initialization, ReLU hidden
 layers with biases for any ``sizes``, the gradients of a mini-batch, Adam, the choice of the number
 of epochs on the validation split, and the training. The checks compare with the grader's
-reference network below (float64), with central differences and with exercise 5's reference Adam.
+reference network (float64, :mod:`nnscratch.grade.capstone_reference`), with central differences
+and with exercise 5's reference Adam.
 
 Notation, as in the statement: ``params`` holds ``W_l: (n_l, n_(l-1))`` and ``b_l: (n_l,)``; a
 batch ``X: (B, n_0)``; ``Z_l = A_(l-1) W_l^T + b_l``; ``Delta_l = dL/dZ_l``, one row per image.
@@ -16,10 +17,19 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch.activations import softmax
 from nnscratch.config import is_quick
 from nnscratch.data import MNIST, Split
 from nnscratch.gradcheck import numerical_gradient, rel_error
+from nnscratch.grade.capstone_reference import (
+    param_keys,
+    params_of,
+    ref_accuracy,
+    ref_backward,
+    ref_forward,
+    ref_loss,
+    ref_params,
+    trained,
+)
 from nnscratch.grade.checks.ex05_optimizers import ref_adam
 from nnscratch.grade.fixtures import (
     Forbidden,
@@ -28,6 +38,7 @@ from nnscratch.grade.fixtures import (
     gradient_hint,
     library_optimizers,
     network_methods,
+    tied_validation,
     toy_batch,
     toy_images,
     validation,
@@ -51,10 +62,6 @@ GRAD_SIZES = ((6, 5, 3), (6, 5, 4, 3), (6, 5, 4, 4, 3))  # 1, 2 and 3 hidden lay
 STEP_SIZES = (6, 5, 4, 3)
 
 
-def param_keys(sizes: tuple[int, ...]) -> list[str]:
-    return [f"{p}{l}" for l in range(1, len(sizes)) for p in "Wb"]
-
-
 def _yours(what: str):
     return forbidden(
         what,
@@ -62,73 +69,6 @@ def _yours(what: str):
         "write it yourself with NumPy: the course network is the sigmoid network without "
         "biases, and the optimizer is your Adam.",
     )
-
-
-def ref_params(sizes: tuple[int, ...], seed: int) -> dict[str, np.ndarray]:
-    """Random float64 weights and biases (biases large enough that some Z_l are negative)."""
-    rng = np.random.default_rng(seed)
-    params = {}
-    for l in range(1, len(sizes)):
-        params[f"W{l}"] = rng.normal(0.0, 1.0, (sizes[l], sizes[l - 1]))
-        params[f"b{l}"] = rng.normal(0.0, 0.5, sizes[l])
-    return params
-
-
-def ref_forward(params: dict, X: np.ndarray, last_bias: bool = True) -> tuple[list, list]:
-    L = len(params) // 2
-    activations, zs = [X], []
-    for l in range(1, L + 1):
-        Z = activations[-1] @ params[f"W{l}"].T
-        if l < L or last_bias:
-            Z = Z + params[f"b{l}"]
-        zs.append(Z)
-        activations.append(softmax(Z) if l == L else np.maximum(Z, 0))
-    return activations, zs
-
-
-def ref_loss(params: dict, X: np.ndarray, Y: np.ndarray) -> float:
-    probs = ref_forward(params, X)[0][-1]
-    return float(-np.mean(np.sum(Y * np.log(probs), axis=1)))
-
-
-def ref_backward(params: dict, X: np.ndarray, Y: np.ndarray, negatives: float = 0.0) -> dict:
-    """The gradients of the mean cross-entropy; ``negatives`` is ReLU's derivative used at Z < 0
-    (0 is right; 1 names a mistake)."""
-    activations, zs = ref_forward(params, X)
-    L, B = len(zs), len(X)
-    grads, D = {}, activations[-1] - Y
-    for l in range(L, 0, -1):
-        grads[f"W{l}"] = D.T @ activations[l - 1] / B
-        grads[f"b{l}"] = D.mean(axis=0)
-        if l > 1:
-            D = (D @ params[f"W{l}"]) * np.where(zs[l - 2] > 0, 1.0, negatives)
-    return grads
-
-
-def ref_accuracy(params: dict, split: Any) -> float:
-    params = {k: np.asarray(v, dtype=np.float32) for k, v in params.items()}
-    chunks = range(0, len(split.labels), 2000)
-    probs = np.concatenate([ref_forward(params, split.x[i : i + 2000])[0][-1] for i in chunks])
-    return float(np.mean(probs.argmax(axis=1) == split.labels))
-
-
-def _params_of(value: Any, sizes: tuple[int, ...], what: str) -> dict:
-    params = dict(keyed(value, what, param_keys(sizes), "One W_l and b_l per layer, the last too."))
-    for l in range(1, len(sizes)):
-        for key, want in ((f"W{l}", (sizes[l], sizes[l - 1])), (f"b{l}", (sizes[l],))):
-            params[key] = array(params[key], f"{what}['{key}']")
-            shape(params[key], want, f"{what}['{key}']", "W_l: (n_l, n_(l-1)), b_l: (n_l,).")
-            finite(params[key], f"{what}['{key}']")
-    return params
-
-
-def _trained(params: Any, what: str) -> dict:
-    """A trained network's params, checked: W_l and b_l for every layer, from 784 inputs."""
-    if not isinstance(params, dict) or not all(f"W{l}" in params for l in range(1, 3)):
-        raise CheckFailed(f"{what} should be a dict of a network's W_l and b_l, W1 first.")
-    L = len([k for k in params if str(k).startswith("W")])
-    sizes = (784, *(np.shape(params.get(f"W{l}"))[0] for l in range(1, L + 1)))
-    return _params_of(params, sizes, what)
 
 
 # --------------------------------------------------------------------------------------------
@@ -142,7 +82,7 @@ def check_init_params(init_params: Callable) -> None:
     sizes = (784, 512, 256, 10)
     what = f"init_params({sizes}, seed=0)"
     with _yours(what):
-        params = _params_of(call(init_params, what, sizes, seed=0), sizes, what)
+        params = params_of(call(init_params, what, sizes, seed=0), sizes, what)
         again = call(init_params, f"init_params({sizes}, seed=0)", sizes, seed=0)
         other = call(init_params, f"init_params({sizes}, seed=1)", sizes, seed=1)
     for l in range(1, len(sizes)):
@@ -160,7 +100,9 @@ def check_init_params(init_params: Callable) -> None:
         if abs(std / he - 1) > 0.05 or abs(float(np.mean(W))) > 0.05 * he:
             xavier = np.sqrt(2.0 / (n_in + sizes[l]))
             hint = (
-                " That is Xavier's sqrt(2 / (n_in + n_out)), made for sigmoid layers."
+                " That is Xavier's sqrt(2 / (n_in + n_out)), which assumes units that are linear "
+                "near 0 with slope 1 and outputs centered on 0, like tanh; ReLU sets the negative "
+                "half of its inputs to 0, so He takes twice the fan-in variance, 2 / n_in."
                 if abs(std / xavier - 1) < 0.05
                 else " Did you forget to scale the standard normal draws?"
                 if abs(std - 1) < 0.05
@@ -309,10 +251,27 @@ def check_train_step(train_step: Callable) -> None:
     return "one Adam step per parameter, two steps in a row, default and other hyper-parameters"
 
 
+def _run_choose_epochs(choose_epochs: Callable, data: MNIST, epochs: int, seed: int, what: str):
+    """``choose_epochs(data, epochs=epochs, seed=seed)``, with its train_step calls replayed;
+    returns its output and the rows of data.train each epoch visited."""
+    train, val = data.train, data.val
+    with (
+        _yours(what),
+        unchanged(what, train=[train.x, train.y], val=[val.x, val.y]),
+        calls_of(choose_epochs, "train_step") as steps,
+    ):
+        out = call(choose_epochs, what, data, epochs=epochs, seed=seed)
+    orders = check_epoch_steps(steps, train, epochs, choose_epochs.__globals__, what)
+    if not isinstance(out, (tuple, list)) or len(out) != 3:
+        raise CheckFailed(f"{what} should return (best_epochs, val_accuracy, params).")
+    return out, orders, steps[0][0][0] if steps[0][0] else steps[0][1].get("params")
+
+
 @check
 def check_choose_epochs(choose_epochs: Callable) -> None:
-    """``choose_epochs(data, epochs, seed)`` trains on ``data.train``, reads the validation curve
-    on ``data.val`` and returns the best epoch; it never reads ``data.test``."""
+    """``choose_epochs(data, epochs, seed)`` trains on ``data.train`` with its seed, reads the
+    validation curve on ``data.val`` and returns the best epoch (the first if tied); it never
+    reads ``data.test``."""
     rng = np.random.default_rng(5)
     train, n_val, epochs = Split(*toy_images(rng, 320)), 97, 2
     val = Split(*toy_images(rng, n_val))
@@ -320,17 +279,8 @@ def check_choose_epochs(choose_epochs: Callable) -> None:
         "choose_epochs read data.test.{name}: the test set is for the one measurement at the end. "
         "Choose the number of epochs (and any setting) on data.val only."
     )
-    data = MNIST(train, val, test)
     what = f"choose_epochs(data, epochs={epochs}, seed=0) on toy data"
-    with (
-        _yours(what),
-        unchanged(what, train=[train.x, train.y], val=[val.x, val.y]),
-        calls_of(choose_epochs, "train_step") as steps,
-    ):
-        out = call(choose_epochs, what, data, epochs=epochs, seed=0)
-    check_epoch_steps(steps, train, epochs, choose_epochs.__globals__, what)
-    if not isinstance(out, (tuple, list)) or len(out) != 3:
-        raise CheckFailed(f"{what} should return (best_epochs, val_accuracy, params).")
+    out, orders, start = _run_choose_epochs(choose_epochs, MNIST(train, val, test), epochs, 0, what)
     best, curve, params = out
     curve = array(curve, f"{what}: val_accuracy").astype(float)
     shown = "[" + ", ".join(f"{a:.4f}" for a in np.ravel(curve)) + "]"
@@ -340,7 +290,7 @@ def check_choose_epochs(choose_epochs: Callable) -> None:
             f"{what}: the accuracies {shown} are not fractions of the {n_val} "
             "validation images: measure each epoch on data.val."
         )
-    params = _trained(params, "the returned params")
+    params = trained(params, "the returned params")
     if abs(ref_accuracy(params, val) - curve[-1]) > 1.5 / n_val:  # one image: rounding
         raise CheckFailed(
             f"{what}: the last validation accuracy, {curve[-1]:.4f}, is not that of the network "
@@ -351,7 +301,57 @@ def check_choose_epochs(choose_epochs: Callable) -> None:
             f"{what} returned best_epochs={best!r} for the validation curve {shown}: "
             "the epoch (from 1) with the highest validation accuracy, the first if tied."
         )
-    return "the curve and the best epoch from data.val; data.test never read"
+    # The same seed again: the same network.
+    what = f"choose_epochs(data, epochs={epochs}, seed=0), called a second time,"
+    _, again_orders, again_start = _run_choose_epochs(
+        choose_epochs, MNIST(train, val, test), epochs, 0, what
+    )
+    same_again = isinstance(start, dict) and all(
+        np.array_equal(start[k], again_start.get(k)) for k in start
+    )
+    if not same_again or again_orders != orders:
+        differs = "other initial weights" if not same_again else "another order of the images"
+        raise CheckFailed(
+            f"{what} trained with {differs} than the first time: the same seed must give "
+            "the same network. Draw everything random in train from the seed (init_params(SIZES, "
+            "seed) and np.random.default_rng(seed)), nothing from an unseeded generator."
+        )
+    # Another seed, on validation images that tie every epoch at 0.1.
+    tied = tied_validation(rng)
+    what = f"choose_epochs(data, epochs={epochs}, seed=3) on toy data"
+    (best, curve, _), other_orders, other_start = _run_choose_epochs(
+        choose_epochs, MNIST(train, tied, test), epochs, 3, what
+    )
+    same_start = isinstance(start, dict) and all(
+        np.array_equal(start[k], other_start.get(k)) for k in start
+    )
+    if same_start or orders == other_orders:
+        both = same_start and orders == other_orders
+        kept = (
+            "the same initial weights and the same order of the images"
+            if both
+            else "the same initial weights"
+            if same_start
+            else "the same order of the images"
+        )
+        raise CheckFailed(
+            f"{what} trained with {kept} as with seed=0: the seed chooses both, the initial "
+            "weights (init_params) and the order of every epoch (the generator of the "
+            "permutations). Pass choose_epochs's seed on to train, and use it there for both."
+        )
+    curve = np.ravel(array(curve, f"{what}: val_accuracy")).astype(float)
+    shown = "[" + ", ".join(f"{a:.4f}" for a in curve) + "]"
+    if not isinstance(best, (int, np.integer)) or best != 1:
+        raise CheckFailed(
+            f"{what} returned best_epochs={best!r} for the validation curve {shown}, where every "
+            "epoch ties (these validation images are each repeated with all ten labels, so any "
+            "network gets 0.1): return the first of the tied epochs, the fewest epochs that reach "
+            "the best accuracy, as the docstring says."
+        )
+    return (
+        "the curve and the best epoch (the first if tied) from data.val; the seed sets the "
+        "initial weights and the order, the same seed the same network; data.test never read"
+    )
 
 
 @check
@@ -363,7 +363,7 @@ def check_capstone_training(val_params: Any, nets: Any) -> None:
     if not isinstance(nets, (list, tuple)) or not nets:
         raise CheckFailed(f"nets should be a list of trained params, got {type(nets).__name__}.")
     first = [
-        i for i, p in enumerate(nets) if np.array_equal(_trained(p, "nets")["W1"], nets[0]["W1"])
+        i for i, p in enumerate(nets) if np.array_equal(trained(p, "nets")["W1"], nets[0]["W1"])
     ]
     if len(first) > 1:
         raise CheckFailed(
@@ -376,7 +376,7 @@ def check_capstone_training(val_params: Any, nets: Any) -> None:
         ("val_params", val_params),
         *((f"nets[{i}]", p) for i, p in enumerate(nets)),
     ):
-        acc = ref_accuracy(_trained(params, what), val)
+        acc = ref_accuracy(trained(params, what), val)
         if acc < minimum:
             hint = (
                 " This notebook ran in quick mode (NNSCRATCH_QUICK is set in its kernel), so it "
