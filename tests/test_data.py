@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from nnscratch import data
-from nnscratch.data import ALL_FILES, MNISTError, load_mnist, mnist_splits
+from nnscratch.data import ALL_FILES, MNISTError, load_mnist, mnist_splits, split_indices
 
 SHARED = (
     Path(os.environ.get("NNSCRATCH_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -156,6 +156,29 @@ def test_splits_are_85_15_of_the_official_training_set_plus_the_test_set(monkeyp
     # once
     pixels = np.concatenate([splits.train.x, splits.val.x]).sum(axis=1)
     assert np.allclose(np.sort(pixels), np.sort(mnist_scaled_sums()), atol=1e-3)
+
+
+@pytest.mark.parametrize("n, fraction, seed", [(60000, 0.15, 42), (1001, 0.3, 0), (10, 0.15, 7)])
+def test_split_indices_are_scikit_learns(n, fraction, seed):
+    """The package splits without importing scikit-learn (a second per kernel), into the same rows
+    as the train_test_split that chapter 1 teaches."""
+    from sklearn.model_selection import train_test_split
+
+    expected = train_test_split(np.arange(n), test_size=fraction, random_state=seed)
+    for ours, theirs in zip(split_indices(n, fraction, seed), expected, strict=True):
+        assert np.array_equal(ours, theirs)
+
+
+def test_quick_and_limited_splits_are_the_first_rows_of_the_full_ones(monkeypatch):
+    use_shared(monkeypatch)
+    full, quick = mnist_splits(quick=False), mnist_splits(quick=True)
+    limited = mnist_splits(limit=300)
+    for part, n in (("train", 5000), ("val", 1000), ("test", 1000)):
+        whole = getattr(full, part)
+        for cut, size in ((getattr(quick, part), n), (getattr(limited, part), 300)):
+            assert len(cut) == size
+            assert np.array_equal(cut.x, whole.x[:size]) and np.array_equal(cut.y, whole.y[:size])
+            assert np.array_equal(cut.labels, whole.labels[:size])
 
 
 def mnist_scaled_sums() -> np.ndarray:
