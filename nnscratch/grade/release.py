@@ -33,8 +33,10 @@ learner's notebook the places where the check cells belong.
 ``--class-site`` (used by ``make class-site``, :mod:`nnscratch.book.classsite`) writes the
 exercises of a class site without the solutions: every markdown line that links a solution
 (the how-to box's "Stuck? The worked solution is ...") is left out, and a release that would keep
-any other mention of ``solutions/`` fails. Cell ids are kept, so the grader (which locates cells
-by id first) grades these exercises with the same manifest; no manifest is written.
+any other mention of ``solutions/`` fails; a link to a figure (``[the curve](#fig-name)``)
+becomes its text, since an exercise draws no figure and the link would reach the solution's.
+Cell ids are kept, so the grader (which locates cells by id first) grades these exercises with
+the same manifest; no manifest is written.
 """
 
 from __future__ import annotations
@@ -135,9 +137,14 @@ def exercise_name(nb: nbformat.NotebookNode, path: Path) -> str:
 SOLUTION_LINK = re.compile(r"^.*\]\((?:\.\./)?solutions/[^)]*\).*(?:\n|$)", re.M)
 
 
+FIGURE_LINK = re.compile(r"\[([^\]]*)\]\(#fig-[^)]*\)")
+
+
 def without_solution_links(source: str, where: str) -> str:
-    """A markdown cell of a class site's exercise: lines linking a solution left out."""
-    source = SOLUTION_LINK.sub("", source)
+    """A markdown cell of a class site's exercise: lines linking a solution left out, and links
+    to figures made plain text (an exercise is not executed, so it draws no figure: on the full
+    site such a link reaches the solution's figure, on the class site nothing)."""
+    source = FIGURE_LINK.sub(r"\1", SOLUTION_LINK.sub("", source))
     if "solutions/" in source:
         raise ReleaseError(
             f"{where}: the class site's exercise would still mention solutions/ outside a line "
