@@ -213,7 +213,7 @@ def scan(site: Path, fingerprints: set[str]) -> list[str]:
 
     def check(name: str, path: Path, data: bytes) -> None:
         text = readable(path, data)
-        if "solutions/" in text:
+        if "solutions/" in text or "solutions/" in name:
             found.append(f"{name}: a link or path to solutions/")
         for piece in sorted(fingerprints):
             if piece in text:

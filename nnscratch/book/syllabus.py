@@ -92,9 +92,9 @@ are not needed by any exercise."""
 PLAN_NOTE = """\
 Each week the learners read its chapters and hand in its exercises at the end of the week (an
 exercise needs the chapters of its own week and those before). The grader runs each exercise's
-checks; the written questions and experiments are marked with [the rubric](rubric.md). A week's
-study time is the sum of the times above, of the chapters read and the exercises handed in
-(optional chapters not counted)."""
+checks; the rubric of the part *For teachers* marks the written questions and experiments. A
+week's study time is the sum of the times above, of the chapters read and the exercises handed
+in (optional chapters not counted)."""
 
 
 class SyllabusError(Exception):
