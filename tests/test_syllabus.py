@@ -86,14 +86,14 @@ def test_objectives_times_and_sums_come_from_the_openings(tmp_path):
     page = syllabus.render(items, PLANS)
     assert "The core chapters take about 1 h, the exercises about 5 h." in page
     assert (
-        "| [Chapter 2: Fast](../chapters/02_fast.ipynb) (optional) | do b; and more. | 5 min |"
+        "| [Chapter 2: Fast](../chapters/02_fast.ipynb) (optional) | do b; and more. | 5&nbsp;min |"
         in page
     )
     # week 1: chapter 1 and exercise 1; week 2: the optional chapter is not counted
     assert page.rstrip().endswith(
         "| [Exercise 7: Capstone](../exercises/07_capstone.ipynb) | 3 h |"
     )
-    assert "| [Exercise 1: ReLU](../exercises/01_relu.ipynb) | 3 h |" in page
+    assert "| [Exercise 1: ReLU](../exercises/01_relu.ipynb) | 3&nbsp;h |" in page
     assert "solutions/" not in page
 
 

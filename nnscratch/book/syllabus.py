@@ -169,16 +169,17 @@ def entries(root: Path = ROOT) -> list[Entry]:
     return out
 
 
-def duration(minutes: int) -> str:
-    """``205`` -> ``"3 h 25 min"``."""
+def duration(minutes: int, space: str = " ") -> str:
+    """``205`` -> ``"3 h 25 min"`` (``space="&nbsp;"`` keeps a table cell on one line)."""
     hours, rest = divmod(minutes, 60)
-    return " ".join(p for p in (f"{hours} h" if hours else "", f"{rest} min" if rest else "") if p)
+    parts = (f"{hours}{space}h" if hours else "", f"{rest}{space}min" if rest else "")
+    return space.join(p for p in parts if p)
 
 
-def total(items: list[Entry]) -> str:
+def total(items: list[Entry], space: str = " ") -> str:
     known = [e.minutes for e in items if e.minutes is not None]
     missing = len(items) - len(known)
-    text = duration(sum(known)) if known else "unknown"
+    text = duration(sum(known), space) if known else "unknown"
     return text + (f" (+ {missing} not stated)" if missing else "")
 
 
@@ -186,7 +187,7 @@ def objectives_table(items: list[Entry]) -> list[str]:
     rows = ["| notebook | you will be able to | time |", "| --- | --- | ---: |"]
     for e in items:
         objectives = e.objectives or "*not stated yet: the notebook has no opening paragraph*"
-        time = duration(e.minutes) if e.minutes is not None else "?"
+        time = duration(e.minutes, "&nbsp;") if e.minutes is not None else "?"
         optional = " (optional)" if e.optional else ""
         rows.append(f"| {e.link()}{optional} | {objectives} | {time} |")
     return rows
@@ -212,7 +213,7 @@ def plan_table(name: str, weeks: list[tuple[list[str], list[str]]], items: list[
             by_key[k].link() + (" (optional)" if by_key[k].optional else "") for k in read
         )
         exercises = "<br>".join(by_key[k].link() for k in hand_in) or "nothing"
-        time = total([by_key[k] for k in read + hand_in if not by_key[k].optional])
+        time = total([by_key[k] for k in read + hand_in if not by_key[k].optional], "&nbsp;")
         rows.append(f"| {week} | {chapters} | {exercises} | {time} |")
     return rows
 
