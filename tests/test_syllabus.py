@@ -91,7 +91,7 @@ def test_objectives_times_and_sums_come_from_the_openings(tmp_path):
     )
     # week 1: chapter 1 and exercise 1; week 2: the optional chapter is not counted
     assert page.rstrip().endswith(
-        "| [Exercise 7: Capstone](../exercises/07_capstone.ipynb) | 3 h |"
+        "| [Exercise 7: Capstone](../exercises/07_capstone.ipynb) | 3&nbsp;h |"
     )
     assert "| [Exercise 1: ReLU](../exercises/01_relu.ipynb) | 3&nbsp;h |" in page
     assert "solutions/" not in page
