@@ -123,3 +123,14 @@ def test_class_site_configuration_is_checked(tmp_path):
         classsite.read_config(tmp_path)
     (tmp_path / "class_site.yml").write_text("repository:\n  url: https://github.com/a/b\n")
     assert classsite.read_config(tmp_path)["baseurl"] == "https://a.github.io/b/"
+
+
+def test_the_class_sites_figure_pack_has_the_chapters_figures_and_no_solutions(site):
+    _, html, _ = site
+    with zipfile.ZipFile(html / "nnscratch-figures.zip") as archive:
+        names = archive.namelist()
+        table = archive.read("FIGURES.md").decode()
+    assert "chapters-01_data-fig-digits.png" in names
+    assert not [n for n in names if n.startswith("solutions")]
+    digits = next(line for line in table.splitlines() if "fig-digits" in line)
+    assert "MNIST" in digits and "CC BY-SA 3.0" in digits
