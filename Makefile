@@ -13,13 +13,15 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: book book-all reader-copies test test-assets lab lint release bench clean help
+.PHONY: book book-all reader-copies class-site syllabus test test-assets lab lint release bench clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book      build the site into _build/html (runs every notebook whose file changed)"
 	@echo "make book-all  rebuild the site from scratch, re-executing every notebook"
 	@echo "make reader-copies  the tree the workflow pushes to the branch of reader's copies (_build/reader-copies)"
+	@echo "make class-site  a class's site without the solutions, built strictly and scanned (_build/class)"
+	@echo "make syllabus  regenerate teachers/syllabus.md from the notebooks' openings"
 	@echo "make test      lint, then run the whole test suite (unit tests, notebooks in quick mode, grading, browser)"
 	@echo "make lab       open the course in JupyterLab (the same environment; Ctrl-C to stop)"
 	@echo "make lint      ruff: lint the package, tests and notebooks; check the package's and tests' formatting"
@@ -50,6 +52,16 @@ book-all: $(STAMP)
 # same command the workflow runs (.github/workflows/book.yml, job reader-copies).
 reader-copies: book
 	$(BIN)/python -m nnscratch.book.branch _build/html/notebooks _build/reader-copies
+
+# The course without its solutions for a class (class_site.yml names the class's repository):
+# sources in _build/class/src, the site in _build/class/_build/html, every file scanned for
+# solutions (nnscratch/book/classsite.py; teachers/class_site.md).
+class-site: $(STAMP)
+	$(BIN)/python -m nnscratch.book.classsite
+
+# The teacher's syllabus from the chapters' and exercises' openings (`--check` in the tests).
+syllabus: $(STAMP)
+	$(BIN)/python -m nnscratch.book.syllabus
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

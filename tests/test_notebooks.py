@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from nnscratch.book import syllabus
+
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ("chapters", "exercises", "solutions")
 NOTEBOOKS = sorted(p for folder in FOLDERS for p in (ROOT / folder).glob("*.ipynb"))
@@ -349,12 +351,9 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 MAX_CODE_CELLS = 20  # a core chapter's code cells, the set-up cell excluded
 MAX_WORDS = 2_000  # a core chapter's prose (words of the markdown; maths, code and tables left out)
 # "**You will be able to:** ..." then "**Time:** about N minutes", each starting a line, in the
-# first markdown cell after the title. The teacher's syllabus is generated from these two lines.
-OPENING = re.compile(
-    r"^\*\*You will be able to:\*\* (?P<objectives>.+?)\n"
-    r"\*\*Time:\*\* about (?P<time>\d+) (?P<unit>minutes|hours?)\.$",
-    re.S | re.M,
-)
+# first markdown cell after the title. The teacher's syllabus is generated from these two lines
+# (nnscratch/book/syllabus.py, whose pattern this is).
+OPENING = syllabus.OPENING
 
 
 def prose_words(text: str) -> int:

@@ -119,7 +119,9 @@ def parser() -> argparse.ArgumentParser:
         "outside the course's own exercises/ folder is graded only in the sandbox (bubblewrap)",
     )
     d = sandbox.Limits()
-    limits = p.add_argument_group("the sandbox's limits, per notebook (defaults: measured, README)")
+    limits = p.add_argument_group(
+        "the sandbox's limits, per notebook (defaults: measured, teachers/guarantees.md)"
+    )
     for flag, kind, default, unit, what in [
         ("--memory", float, d.memory / 2**30, "GB", "memory of each process and of all together"),
         ("--processes", int, d.processes, "N", "processes and threads"),

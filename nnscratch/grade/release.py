@@ -29,6 +29,14 @@ Conventions in a solution notebook (``solutions/NN_name.ipynb``):
 
 Outputs and execution counts are cleared; cell ids are kept, so that the grader can find in a
 learner's notebook the places where the check cells belong.
+
+``--class-site`` (used by ``make class-site``, :mod:`nnscratch.book.classsite`) writes the
+exercises of a class site without the solutions: every markdown line that links a solution
+(the how-to box's "Stuck? The worked solution is ...") is left out, and a release that would keep
+any other mention of ``solutions/`` fails; a link to a figure (``[the curve](#fig-name)``)
+becomes its text, since an exercise draws no figure and the link would reach the solution's.
+Cell ids are kept, so the grader (which locates cells by id first) grades these exercises with
+the same manifest; no manifest is written.
 """
 
 from __future__ import annotations
@@ -126,8 +134,30 @@ def exercise_name(nb: nbformat.NotebookNode, path: Path) -> str:
     return name
 
 
-def make_exercise(solution: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
-    """The exercise notebook generated from one solution notebook (which is left unchanged)."""
+SOLUTION_LINK = re.compile(r"^.*\]\((?:\.\./)?solutions/[^)]*\).*(?:\n|$)", re.M)
+
+
+FIGURE_LINK = re.compile(r"\[([^\]]*)\]\(#fig-[^)]*\)")
+
+
+def without_solution_links(source: str, where: str) -> str:
+    """A markdown cell of a class site's exercise: lines linking a solution left out, and links
+    to figures made plain text (an exercise is not executed, so it draws no figure: on the full
+    site such a link reaches the solution's figure, on the class site nothing)."""
+    source = FIGURE_LINK.sub(r"\1", SOLUTION_LINK.sub("", source))
+    if "solutions/" in source:
+        raise ReleaseError(
+            f"{where}: the class site's exercise would still mention solutions/ outside a line "
+            "that links a solution; put the link on a line of its own"
+        )
+    return source
+
+
+def make_exercise(
+    solution: nbformat.NotebookNode, path: Path, class_site: bool = False
+) -> nbformat.NotebookNode:
+    """The exercise notebook generated from one solution notebook (which is left unchanged);
+    ``class_site``: without links to the solutions."""
     exercise = exercise_name(solution, path)
     nb = copy.deepcopy(solution)
     cells, seen_checks, seen_ids = [], [], set()
@@ -154,6 +184,8 @@ def make_exercise(solution: nbformat.NotebookNode, path: Path) -> nbformat.Noteb
         elif cell.cell_type == "markdown":
             source = stub_markdown(cell.source, where)
             cell.source = re.sub(r"^# Solution (\d+):", r"# Exercise \1:", source, flags=re.M)
+            if class_site:
+                cell.source = without_solution_links(cell.source, where)
             if "{eval}" in cell.source or "{glue" in cell.source:
                 raise ReleaseError(
                     f"{where}: the exercise would cite a computed number ({{eval}}), which only "
@@ -224,14 +256,14 @@ def manifest_entry(exercise: nbformat.NotebookNode) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
-def build(solutions: Path) -> tuple[dict[str, str], str]:
+def build(solutions: Path, class_site: bool = False) -> tuple[dict[str, str], str]:
     """Exercise notebooks (file name -> JSON text) and the manifest's text, from ``solutions``."""
     paths = sorted(solutions.glob("*.ipynb"))
     if not paths:
         raise ReleaseError(f"no solution notebooks in {solutions}")
     notebooks, entries = {}, {}
     for path in paths:
-        exercise = make_exercise(nbformat.read(path, as_version=4), path)
+        exercise = make_exercise(nbformat.read(path, as_version=4), path, class_site)
         nbformat.validate(exercise)
         notebooks[path.name] = nbformat.writes(exercise) + "\n"
         entries[path.stem] = manifest_entry(exercise)
@@ -298,8 +330,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if the release is out of date"
     )
+    parser.add_argument(
+        "--class-site",
+        action="store_true",
+        help="write the exercises of a class site into --exercises: no link to a solution, "
+        "no manifest",
+    )
     args = parser.parse_args(argv)
     try:
+        if args.class_site:
+            notebooks, _ = build(args.solutions, class_site=True)
+            args.exercises.mkdir(parents=True, exist_ok=True)
+            for name, text in notebooks.items():
+                (args.exercises / name).write_text(text)
+                print(f"wrote {args.exercises / name}")
+            return 0
         if args.check:
             out_of_date = stale(args.solutions, args.exercises)
             if out_of_date:

@@ -82,7 +82,7 @@ RISK = (
 @dataclass(frozen=True)
 class Limits:
     """What one graded notebook may use. The defaults leave a wide margin over what the worked
-    solutions use in a full grade (measured in the sandbox; README, "Grading in a sandbox"):
+    solutions use in a full grade (measured in the sandbox; teachers/guarantees.md):
     at most 1.2 GB of data in the kernel and 1.0 GB of memory in all, 17 processes and threads,
     88 s of CPU, 0.14 MB of files."""
 

@@ -35,11 +35,11 @@ MIN_ACCURACY = {
     "minibatch": {"full": 0.94, "quick": 0.80},
     "optimizers": {"full": 0.94, "quick": 0.80},
     "regularization": {"full": 0.92, "quick": 0.70},  # 5,000 training images (1,000 quick)
-    "capstone": {"full": 0.98, "quick": 0.90},  # the validation run; measured in the README
+    "capstone": {"full": 0.98, "quick": 0.90},  # the validation run; teachers/grading.md
 }
 
 #: Seconds a grade allows each cell and each notebook (the command's defaults). Measured full
-#: grades of the worked solutions are in the README ("Exercises and grading").
+#: grades of the worked solutions are in teachers/grading.md ("How long a grade takes").
 CELL_TIMEOUT, NOTEBOOK_TIMEOUT = 300.0, 900.0
 
 
