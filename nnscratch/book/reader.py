@@ -304,6 +304,7 @@ def write_copies(app: Sphinx, exception: Exception | None) -> None:
     for old in folder.rglob("*.ipynb"):  # copies of pages no longer in the table of contents
         if str(old.relative_to(folder).with_suffix("")) not in written:
             old.unlink()
+    folder.mkdir(parents=True, exist_ok=True)  # a book without notebooks still gets its record
     (folder / RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
     write_archive(folder, written, app.config.nnscratch_reader_archive)
     LOGGER.info(
