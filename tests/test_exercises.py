@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 import nnscratch.grade
-from nnscratch.grade import checks, harness, release, restore, runner, stubs
+from nnscratch.grade import checks, gradebook, harness, release, restore, runner, stubs
 from nnscratch.grade.report import Report, format_reports
 from nnscratch.grade.settings import MIN_ACCURACY, Settings
 
@@ -180,7 +180,7 @@ TRAINING_KEYS = {
     "03_layer_loops": ["loops_softmax", "loops", "loops_deep"],
     "04_minibatch": ["minibatch"],
     "05_optimizers": ["optimizers"],
-    "06_capstone": ["capstone"],
+    "07_capstone": ["capstone"],
 }
 PERCENT = r"(\d+(?:\.\d+)?)%"
 STATED = re.compile(
@@ -300,6 +300,67 @@ def test_restore_puts_checks_back_in_place(name):
     assert [cid for _, cid in found] == [
         c["check"] for c in RELEASED[name]["cells"] if "check" in c
     ]
+
+
+CAPSTONE = ROOT / "solutions" / "07_capstone.ipynb"
+
+
+def _old_capstone() -> nbformat.NotebookNode:
+    """The capstone as a notebook of its earlier release names it: id 06_capstone in its metadata,
+    check cells that import the checks' module of that id (no longer there)."""
+    nb = nbformat.read(ROOT / "exercises" / "07_capstone.ipynb", as_version=4)
+    nb.metadata["nnscratch"]["exercise"] = "06_capstone"
+    for cell in nb.cells:
+        cell.source = cell.source.replace("ex07_capstone", "ex06_capstone")
+    return nb
+
+
+def test_an_old_exercise_id_names_the_exercise_it_became(tmp_path):
+    """The capstone was 06_capstone until the regularization exercise came before it: a notebook
+    that names the old id, in its metadata or its file name, is the capstone, 07_capstone; a name
+    and metadata that name two different exercises are still refused."""
+    assert restore.ALIASES == {"06_capstone": "07_capstone"}
+    old, new = _old_capstone(), nbformat.read(CAPSTONE, as_version=4)
+    bare = copy.deepcopy(old)
+    bare.metadata.pop("nnscratch")
+    for nb, name in (
+        (old, "capstone.ipynb"),
+        (old, "alice-06_capstone.ipynb"),
+        (old, "alice-07_capstone.ipynb"),
+        (bare, "alice-06_capstone.ipynb"),
+        (new, "alice-06_capstone.ipynb"),
+    ):
+        assert restore.identify(nb, tmp_path / name) == "07_capstone", name
+    with pytest.raises(restore.GradingError, match="file name names 01_relu"):
+        restore.identify(old, tmp_path / "alice-01_relu.ipynb")
+    with pytest.raises(restore.GradingError, match="metadata says it is exercise 01_relu"):
+        relu = nbformat.read(SOLUTIONS[0], as_version=4)
+        restore.identify(relu, tmp_path / "alice-06_capstone.ipynb")
+    # A class's folder: the learner and the exercise of a loose file named with the old id.
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    nbformat.write(bare, folder / "alice-06_capstone.ipynb")
+    (found,), learners = gradebook.collect(folder)
+    assert (found.learner, found.exercise, found.problem, learners) == (
+        "alice",
+        "07_capstone",
+        None,
+        ["alice"],
+    )
+
+
+def test_a_notebook_of_an_old_exercise_id_is_graded(tmp_path):
+    """Graded for real (quick, one check): the old id and the old check cells become the
+    capstone's current checks, restored in place."""
+    path = tmp_path / "alice-06_capstone.ipynb"
+    nb = _old_capstone()
+    solved = nbformat.read(CAPSTONE, as_version=4)
+    _cell(nb, "init-params").source = _cell(solved, "init-params").source
+    nbformat.write(nb, path)
+    quick = Settings(quick=True, cell_timeout=120, notebook_timeout=300)
+    report = runner.grade_notebook(path, quick, only=["init_params"])
+    assert report.error is None and report.exercise == "07_capstone", _table(report)
+    assert [(r.check, r.passed) for r in report.results] == [("init_params", True)], _table(report)
 
 
 # --------------------------------------------------------------------------------------------

@@ -135,17 +135,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _gradebook(args: argparse.Namespace, settings: Settings) -> int:
     from nnscratch.grade.gradebook import format_rows, gradebook, write_csv
-    from nnscratch.grade.restore import released
+    from nnscratch.grade.restore import exercise_id
 
     folders = [Path(p) for p in args.paths]
     missing = [str(f) for f in folders if not f.is_dir()]
-    unknown = [e for e in args.exercises or [] if e not in released()]
+    unknown = [e for e in args.exercises or [] if exercise_id(e) is None]
     if missing or unknown:
         why = f"not a folder: {', '.join(missing)}" if missing else ""
         why += f"{'; ' if why else ''}unknown exercises: {', '.join(unknown)}" if unknown else ""
         print(f"cannot make a gradebook: {why}", file=sys.stderr)
         return 2
-    rows = gradebook(folders, settings, jobs=args.jobs, exercises=args.exercises)
+    exercises = [exercise_id(e) for e in args.exercises] if args.exercises else None  # old ids
+    rows = gradebook(folders, settings, jobs=args.jobs, exercises=exercises)
     args.csv.parent.mkdir(parents=True, exist_ok=True)
     write_csv(rows, args.csv)
     print(format_rows(rows))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nnscratch.grade.report import Report
-from nnscratch.grade.restore import GradingError, identify, released
+from nnscratch.grade.restore import ALIASES, GradingError, identify, named_in, released
 from nnscratch.grade.runner import grade_many, read_notebook
 from nnscratch.grade.settings import Settings
 
@@ -49,7 +49,7 @@ def total_checks(exercise: str) -> int:
 def learner_of(path: Path) -> str:
     """The learner of a loose file ``LEARNER-EXERCISE.ipynb``: its name without the exercise."""
     stem = path.stem
-    for exercise in released():
+    for exercise in [*released(), *ALIASES]:  # an old id too (alice-06_capstone.ipynb)
         if exercise in stem:
             rest = stem.replace(exercise, " ")
             return re.sub(r"[\s_.-]+$|^[\s_.-]+", "", rest).strip() or stem
@@ -60,7 +60,7 @@ def _examine(learner: str, path: Path) -> Submission:
     try:
         return Submission(learner, path, identify(read_notebook(path), path))
     except GradingError as err:
-        names = [e for e in released() if e in path.stem]
+        names = named_in(path.stem)
         exercise = names[0] if len(names) == 1 else UNKNOWN
         return Submission(learner, path, exercise, str(err).replace(f"{path}: ", "", 1))
 

@@ -1,5 +1,5 @@
 # The number of epochs chosen by a network trained on the validation images too.
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: choose_epochs
 # message: not data.train's
 # %% replace choose-epochs

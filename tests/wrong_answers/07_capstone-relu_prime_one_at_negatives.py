@@ -1,5 +1,5 @@
 # ReLU's derivative taken as 1 everywhere, negative inputs included.
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: gradients
 # message: its derivative is 0 for Z < 0
 # %% replace relu

@@ -1,5 +1,5 @@
 # train_step updates the weights but not the biases.
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: train_step
 # message: did not update b
 # %% replace adam

@@ -1,5 +1,5 @@
 # The gradients summed over the batch instead of averaged (not divided by B).
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: gradients
 # message: the batch size
 # %% replace backward

@@ -1,5 +1,5 @@
 # The best epoch counted from 0 (np.argmax's index), not from 1.
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: choose_epochs
 # message: the epoch (from 1)
 # %% replace choose-epochs

@@ -1,5 +1,5 @@
 # Trains with seed 0 whatever seed choose_epochs is given.
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: choose_epochs
 # message: the same initial weights and the same order of the images
 # %% replace choose-epochs

@@ -1,19 +1,14 @@
-# train_step does not pass beta1 and beta2 on to adam (Adam's defaults always).
-# exercise: 06_capstone
+# Adam without bias correction in the assembled training step.
+# exercise: 07_capstone
 # fails: train_step
-# message: pass lr, beta1 and beta2 on to adam
+# message: without bias correction
 # %% replace adam
 def adam(w, dw, state=None, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    """Adam, as in exercise 5: returns (w, state); dw unchanged."""
     if state is None:
-        state = {"m": np.zeros_like(w), "v": np.zeros_like(w), "t": 0}
-    state["t"] += 1
-    t = state["t"]
-    state["m"] = beta1 * state["m"] + (1 - beta1) * dw  # mean of dw
-    state["v"] = beta2 * state["v"] + (1 - beta2) * dw * dw  # of dw**2
-    m_hat = state["m"] / (1 - beta1**t)  # bias correction: from 0
-    v_hat = state["v"] / (1 - beta2**t)
-    w -= lr * m_hat / (np.sqrt(v_hat) + eps)
+        state = {"m": np.zeros_like(w), "v": np.zeros_like(w)}
+    state["m"] = beta1 * state["m"] + (1 - beta1) * dw
+    state["v"] = beta2 * state["v"] + (1 - beta2) * dw * dw
+    w -= lr * state["m"] / (np.sqrt(state["v"]) + eps)
     return w, state
 
 
@@ -28,4 +23,4 @@ def train_step(params, states, X, Y, lr, beta1=0.9, beta2=0.999):
     grads = backward(params, activations, zs, Y)
     for key, dw in grads.items():
         params[key], states[key] = adam(params[key], dw, states.get(key),
-                                        lr=lr)
+                                        lr=lr, beta1=beta1, beta2=beta2)

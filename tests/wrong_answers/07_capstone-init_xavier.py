@@ -1,5 +1,5 @@
 # Exercise 3's Xavier initialization kept for ReLU layers.
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: init_params
 # message: assumes units that are linear near 0 with slope 1
 # %% replace init-params

@@ -1,5 +1,5 @@
 # train draws one order of the images and keeps it for every epoch.
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: choose_epochs
 # message: same order
 # %% replace train

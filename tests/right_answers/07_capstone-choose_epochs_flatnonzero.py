@@ -1,6 +1,6 @@
 # The first best epoch from np.flatnonzero on a float32 copy of the curve, train called with
 # keywords.
-# exercise: 06_capstone
+# exercise: 07_capstone
 # passes: init_params, gradients, train_step, choose_epochs
 # %% replace choose-epochs
 def choose_epochs(data, epochs=EPOCHS, seed=0):

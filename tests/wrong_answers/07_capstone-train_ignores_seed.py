@@ -1,5 +1,5 @@
 # train ignores its seed: every network of the ensemble is the same network.
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: capstone_training
 # message: same network
 # %% replace train

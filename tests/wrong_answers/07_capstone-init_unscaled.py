@@ -1,5 +1,5 @@
 # Standard normal weights, not scaled by sqrt(2 / n_in).
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: init_params
 # message: forget to scale
 # %% replace init-params

@@ -1,5 +1,5 @@
 # The last layer's bias gets no gradient, so training never moves it.
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: gradients
 # message: missing ['b
 # %% replace backward

@@ -1,5 +1,5 @@
 # The number of epochs chosen on the test set instead of the validation split.
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: choose_epochs
 # message: read data.test
 # %% replace choose-epochs

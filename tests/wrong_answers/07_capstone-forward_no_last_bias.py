@@ -1,5 +1,5 @@
 # No bias in the last layer: the output layer computes Z_L = A_(L-1) W_L^T only.
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: gradients
 # message: leaves out its bias
 # %% replace forward

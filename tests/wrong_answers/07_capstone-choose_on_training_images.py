@@ -1,5 +1,5 @@
 # The validation curve measured on the training images.
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: choose_epochs
 # message: not fractions of the 97 validation images
 # %% replace choose-epochs

@@ -1,4 +1,4 @@
-"""Checks of exercise 6, the capstone (``exercises/06_capstone.ipynb``).
+"""Checks of exercise 7, the capstone (``exercises/07_capstone.ipynb``).
 
 The learner assembles the pieces of exercises 1-5 into one network: He initialization, ReLU hidden
 layers with biases for any ``sizes``, the gradients of a mini-batch, Adam, the choice of the number

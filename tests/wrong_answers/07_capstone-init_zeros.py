@@ -1,5 +1,5 @@
 # All weights initialized to zero.
-# exercise: 06_capstone
+# exercise: 07_capstone
 # fails: init_params
 # message: the same value
 # %% replace init-params

@@ -1,0 +1,20 @@
+# train uses its seed for the order of the images only: the initial weights are always seed 0's.
+# exercise: 07_capstone
+# fails: choose_epochs
+# message: trained with the same initial weights as with seed=0
+# %% replace train
+def train(split, epochs, seed, val=None):
+    rng = np.random.default_rng(seed)
+    params, states, curve = init_params(SIZES), {}, []
+    n = len(split.labels)
+    total_steps, step = epochs * math.ceil(n / BATCH_SIZE), 0
+    for epoch in range(epochs):
+        order = rng.permutation(n)
+        for first in range(0, n, BATCH_SIZE):
+            rows = order[first:first + BATCH_SIZE]
+            train_step(params, states, split.x[rows], split.y[rows],
+                       lr=cosine_lr(step, total_steps))
+            step += 1
+        if val is not None:
+            curve.append(accuracy(params, val))
+    return params, curve
