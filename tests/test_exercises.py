@@ -28,7 +28,7 @@ import yaml
 import nnscratch.grade
 from nnscratch.grade import checks, gradebook, harness, release, restore, runner, stubs
 from nnscratch.grade.report import Report, format_reports
-from nnscratch.grade.settings import MIN_ACCURACY, Settings
+from nnscratch.grade.settings import MAX_TEST_ERROR, MIN_ACCURACY, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 RELEASED = restore.released()  # the manifest written by the release: the one list of exercises
@@ -213,6 +213,43 @@ def test_exercise_states_the_accuracy_its_training_check_needs(name):
         f"{dict(zip(TRAINING_KEYS[name], expected))}: write 'at least F% in a full grade, Q% in a "
         "quick one' for each training check, in the order of TRAINING_KEYS"
     )
+
+
+# The test-error checks' keys in settings.MAX_TEST_ERROR, by exercise.
+TEST_ERROR_KEYS = {"07_capstone": ["capstone"]}
+STATED_AT_MOST = re.compile(
+    rf"at\s+most\s+{PERCENT}\s+in\s+a\s+full\s+grade,\s+{PERCENT}\s+in\s+a\s+quick\s+one"
+)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exercise_states_the_test_error_its_check_allows(name):
+    """The capstone's statement gives the highest test error its check accepts, in a full and in
+    a quick grade: the numbers of settings.MAX_TEST_ERROR."""
+    assert sorted(k for keys in TEST_ERROR_KEYS.values() for k in keys) == sorted(MAX_TEST_ERROR)
+    exercise = nbformat.read(ROOT / "exercises" / f"{name}.ipynb", as_version=4)
+    text = "\n".join(c.source for c in exercise.cells if c.cell_type == "markdown")
+    stated = [(float(full), float(quick)) for full, quick in STATED_AT_MOST.findall(text)]
+    expected = [
+        (round(MAX_TEST_ERROR[k]["full"] * 100, 6), round(MAX_TEST_ERROR[k]["quick"] * 100, 6))
+        for k in TEST_ERROR_KEYS.get(name, [])
+    ]
+    assert stated == expected, (
+        f"{name}: the statement gives {stated} (full, quick), settings.MAX_TEST_ERROR "
+        f"{expected}: write 'at most F% in a full grade, Q% in a quick one'"
+    )
+
+
+def test_the_capstone_opens_like_the_chapters():
+    """What the learner will be able to do and how long it takes, right under the title, in the
+    solution's markdown and so in the exercise's (the form tests/test_notebooks.py checks)."""
+    from test_notebooks import OPENING
+
+    for folder in ("solutions", "exercises"):
+        nb = nbformat.read(ROOT / folder / "07_capstone.ipynb", as_version=4)
+        title = next(c for c in nb.cells if c.cell_type == "markdown")
+        first = title.source.split("\n", 1)[1].lstrip("\n")
+        assert OPENING.match(first), f"{folder}/07_capstone.ipynb: {first[:200]!r}"
 
 
 def test_stub_keeps_signature_and_docstring():
@@ -482,6 +519,11 @@ def test_solution_passes_every_check(graded, name):
     assert report.ok, _table(report)
 
 
+#: Checks that judge what a notebook's training left behind (the networks, their test errors): on a
+#: stub they fail because the training cell before them failed, not with their own stub's error.
+JUDGE_TRAINED_NETWORKS = ("training", "test_error")
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_released_exercise_fails_every_check(graded, name):
     report = graded[f"exercise:{name}"]
@@ -490,7 +532,7 @@ def test_released_exercise_fails_every_check(graded, name):
     for (
         result
     ) in report.results:  # each failure explains itself: the stub, not a crash of the grader
-        if not result.check.endswith("training"):
+        if not result.check.endswith(JUDGE_TRAINED_NETWORKS):
             assert "raised NotImplementedError" in result.message, _table(report)
 
 

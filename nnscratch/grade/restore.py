@@ -40,6 +40,7 @@ CHECK_SUPPORT = [
     "nnscratch.grade.trajectories",
     "nnscratch.grade.batch_loops",
     "nnscratch.grade.capstone_reference",
+    "nnscratch.grade.capstone_training",
 ]
 
 

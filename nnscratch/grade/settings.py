@@ -37,6 +37,12 @@ MIN_ACCURACY = {
     "capstone": {"full": 0.98, "quick": 0.90},  # the validation run; measured in the README
 }
 
+#: Highest test error of the capstone's ensemble, measured by the grader on the grade's test split
+#: (10,000 images in a full grade, 1,000 in a quick one). 1.6% is the best single network of the
+#: papers the capstone compares with; the worked solution's margin over seeds is in the README
+#: (``python -m nnscratch.grade.capstone_study``).
+MAX_TEST_ERROR = {"capstone": {"full": 0.016, "quick": 0.10}}  # quick: to be measured
+
 #: Seconds a grade allows each cell and each notebook (the command's defaults). Measured full
 #: grades of the worked solutions are in the README ("Exercises and grading").
 CELL_TIMEOUT, NOTEBOOK_TIMEOUT = 300.0, 900.0
@@ -59,6 +65,10 @@ class Settings:
     def min_accuracy(self, key: str) -> float:
         """The lowest validation accuracy the training check ``key`` accepts in this mode."""
         return MIN_ACCURACY[key][self.mode]
+
+    def max_test_error(self, key: str) -> float:
+        """The highest test error the check ``key`` accepts in this mode."""
+        return MAX_TEST_ERROR[key][self.mode]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

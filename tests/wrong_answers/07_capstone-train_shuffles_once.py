@@ -7,14 +7,12 @@ def train(split, epochs, seed, val=None):
     rng = np.random.default_rng(seed)
     params, states, curve = init_params(SIZES, seed), {}, []
     n = len(split.labels)
-    total_steps, step = epochs * math.ceil(n / BATCH_SIZE), 0
     order = rng.permutation(n)
-    for epoch in range(epochs):
+    for epoch in range(1, epochs + 1):
         for first in range(0, n, BATCH_SIZE):
             rows = order[first:first + BATCH_SIZE]
             train_step(params, states, split.x[rows], split.y[rows],
-                       lr=cosine_lr(step, total_steps))
-            step += 1
+                       lr=lr_at(epoch))
         if val is not None:
-            curve.append(accuracy(params, val))
+            curve.append(evaluate(params, val))
     return params, curve

@@ -17,28 +17,38 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch.config import is_quick
 from nnscratch.data import MNIST, Split
 from nnscratch.gradcheck import numerical_gradient, rel_error
 from nnscratch.grade.capstone_reference import (
+    error_rate,
+    forward_problem,
+    grade_test_split,
+    misreported,
+    networks,
     param_keys,
     params_of,
-    ref_accuracy,
     ref_backward,
-    ref_forward,
+    ref_evaluate,
     ref_loss,
     ref_params,
+    ref_probs,
     trained,
+)
+from nnscratch.grade.capstone_training import (
+    check_rates,
+    judge_choice,
+    judge_curve,
+    quick_hint,
+    run_choose_epochs,
+    same_start,
+    schedule,
 )
 from nnscratch.grade.checks.ex05_optimizers import ref_adam
 from nnscratch.grade.fixtures import (
     Forbidden,
-    calls_of,
-    check_epoch_steps,
     gradient_hint,
     library_optimizers,
     network_methods,
-    tied_validation,
     toy_batch,
     toy_images,
     validation,
@@ -123,27 +133,6 @@ def check_init_params(init_params: Callable) -> None:
     return "He's N(0, 2 / n_(l-1)) weights, zero biases, shapes (n_l, n_(l-1)) and (n_l,), seeded"
 
 
-def _forward_problem(acts, zs, params, X, L) -> str | None:
-    want_a, want_z = ref_forward(params, X)
-    for l in range(1, L + 1):
-        for name, mine, ref in (("Z", zs, want_z), ("A", acts[1:], want_a[1:])):
-            got = array(mine[l - 1], f"{name}{l}")
-            shape(got, ref[l - 1].shape, f"forward: {name}{l}")
-            if not np.allclose(got, ref[l - 1], rtol=1e-9, atol=1e-12):
-                no_bias = ref_forward(params, X, last_bias=False)
-                if l == L and np.allclose(got, (no_bias[1] if name == "Z" else no_bias[0][1:])[-1]):
-                    return (
-                        f"the last layer's Z{L} leaves out its bias b{L}: every layer adds its "
-                        "bias, the output layer too (Z_l = A_(l-1) W_l^T + b_l)."
-                    )
-                last = "softmax of each row of Z_L" if l == L else "ReLU, max(Z_l, 0)"
-                return (
-                    f"{name}{l} differs from Z_l = A_(l-1) W_l^T + b_l, then A_l = {last} "
-                    f"(largest difference {np.max(np.abs(got - ref[l - 1])):.3g})."
-                )
-    return None
-
-
 @check
 def check_gradients(forward: Callable, backward: Callable) -> None:
     """``forward(params, X)`` and ``backward(params, activations, zs, Y)`` for any ``sizes``:
@@ -163,7 +152,7 @@ def check_gradients(forward: Callable, backward: Callable) -> None:
                 f"{what} returned {len(acts)} activations and {len(zs)} zs; expected "
                 f"[X, A1, ..., A{L}] and [Z1, ..., Z{L}] ({L} layers: len(params) // 2)."
             )
-        problem = _forward_problem(acts, zs, params, X, L)
+        problem = forward_problem(acts, zs, params, X, L)
         if problem:
             raise CheckFailed(f"{what}: {problem}")
         what = f"backward(params, activations, zs, Y) for sizes {sizes}, a batch of 7"
@@ -251,138 +240,87 @@ def check_train_step(train_step: Callable) -> None:
     return "one Adam step per parameter, two steps in a row, default and other hyper-parameters"
 
 
-def _run_choose_epochs(choose_epochs: Callable, data: MNIST, epochs: int, seed: int, what: str):
-    """``choose_epochs(data, epochs=epochs, seed=seed)``, with its train_step calls replayed;
-    returns its output and the rows of data.train each epoch visited."""
-    train, val = data.train, data.val
-    with (
-        _yours(what),
-        unchanged(what, train=[train.x, train.y], val=[val.x, val.y]),
-        calls_of(choose_epochs, "train_step") as steps,
-    ):
-        out = call(choose_epochs, what, data, epochs=epochs, seed=seed)
-    orders = check_epoch_steps(steps, train, epochs, choose_epochs.__globals__, what)
-    if not isinstance(out, (tuple, list)) or len(out) != 3:
-        raise CheckFailed(f"{what} should return (best_epochs, val_accuracy, params).")
-    return out, orders, steps[0][0][0] if steps[0][0] else steps[0][1].get("params")
-
-
 @check
 def check_choose_epochs(choose_epochs: Callable) -> None:
-    """``choose_epochs(data, epochs, seed)`` trains on ``data.train`` with its seed, reads the
-    validation curve on ``data.val`` and returns the best epoch (the first if tied); it never
-    reads ``data.test``."""
-    rng = np.random.default_rng(5)
-    train, n_val, epochs = Split(*toy_images(rng, 320)), 97, 2
+    """``choose_epochs(data, epochs, seed)`` trains on ``data.train`` with its seed and the schedule
+    ``lr_at``, measures (loss, accuracy) on ``data.val`` after every epoch and returns the epoch of
+    the lowest validation loss (the first if tied); it never reads ``data.test``."""
+    rng, names = np.random.default_rng(5), choose_epochs.__globals__
+    train, n_val = Split(*toy_images(rng, 320)), 97
     val = Split(*toy_images(rng, n_val))
     test = Forbidden(
         "choose_epochs read data.test.{name}: the test set is for the one measurement at the end. "
         "Choose the number of epochs (and any setting) on data.val only."
     )
+    lr_at = schedule(names)
+    # Long enough to pass the first change of rate (chapter 5's step), if it comes by epoch 20.
+    epochs = next((e for e in range(2, 21) if lr_at(e) != lr_at(1)), 2)
     what = f"choose_epochs(data, epochs={epochs}, seed=0) on toy data"
-    out, orders, start = _run_choose_epochs(choose_epochs, MNIST(train, val, test), epochs, 0, what)
-    best, curve, params = out
-    curve = array(curve, f"{what}: val_accuracy").astype(float)
-    shown = "[" + ", ".join(f"{a:.4f}" for a in np.ravel(curve)) + "]"
-    shape(curve, (epochs,), f"{what}: val_accuracy", "One validation accuracy per epoch.")
-    if np.any(np.abs(curve * n_val - np.round(curve * n_val)) > 1e-6) or np.any(curve > 1):
-        raise CheckFailed(
-            f"{what}: the accuracies {shown} are not fractions of the {n_val} "
-            "validation images: measure each epoch on data.val."
-        )
-    params = trained(params, "the returned params")
-    if abs(ref_accuracy(params, val) - curve[-1]) > 1.5 / n_val:  # one image: rounding
-        raise CheckFailed(
-            f"{what}: the last validation accuracy, {curve[-1]:.4f}, is not that of the network "
-            f"it returned on data.val ({ref_accuracy(params, val):.4f})."
-        )
-    if not isinstance(best, (int, np.integer)) or best != int(np.argmax(curve)) + 1:
-        raise CheckFailed(
-            f"{what} returned best_epochs={best!r} for the validation curve {shown}: "
-            "the epoch (from 1) with the highest validation accuracy, the first if tied."
-        )
-    # The same seed again: the same network.
-    what = f"choose_epochs(data, epochs={epochs}, seed=0), called a second time,"
-    _, again_orders, again_start = _run_choose_epochs(
-        choose_epochs, MNIST(train, val, test), epochs, 0, what
+    out, orders, rates, start = run_choose_epochs(
+        choose_epochs, MNIST(train, val, test), epochs, 0, what, _yours
     )
-    same_again = isinstance(start, dict) and all(
-        np.array_equal(start[k], again_start.get(k)) for k in start
+    judge_curve(out, val, epochs, what)
+    # The same seed for one epoch more: the same start, the same first epochs.
+    what = f"choose_epochs(data, epochs={epochs + 1}, seed=0) on toy data"
+    _, longer_orders, longer_rates, longer_start = run_choose_epochs(
+        choose_epochs, MNIST(train, val, test), epochs + 1, 0, what, _yours
     )
-    if not same_again or again_orders != orders:
-        differs = "other initial weights" if not same_again else "another order of the images"
-        raise CheckFailed(
-            f"{what} trained with {differs} than the first time: the same seed must give "
-            "the same network. Draw everything random in train from the seed (init_params(SIZES, "
-            "seed) and np.random.default_rng(seed)), nothing from an unseeded generator."
-        )
-    # Another seed, on validation images that tie every epoch at 0.1.
-    tied = tied_validation(rng)
-    what = f"choose_epochs(data, epochs={epochs}, seed=3) on toy data"
-    (best, curve, _), other_orders, other_start = _run_choose_epochs(
-        choose_epochs, MNIST(train, tied, test), epochs, 3, what
-    )
-    same_start = isinstance(start, dict) and all(
-        np.array_equal(start[k], other_start.get(k)) for k in start
-    )
-    if same_start or orders == other_orders:
-        both = same_start and orders == other_orders
-        kept = (
-            "the same initial weights and the same order of the images"
-            if both
-            else "the same initial weights"
-            if same_start
-            else "the same order of the images"
+    if not same_start(start, longer_start) or longer_orders[:epochs] != orders:
+        differs = (
+            "another order of the images"
+            if same_start(start, longer_start)
+            else "other initial weights"
         )
         raise CheckFailed(
-            f"{what} trained with {kept} as with seed=0: the seed chooses both, the initial "
-            "weights (init_params) and the order of every epoch (the generator of the "
+            f"{what} trained with {differs} than with epochs={epochs} and the same seed: the "
+            "same seed must give the same network, epoch after epoch. Draw everything random in "
+            "train from the seed (init_params(SIZES, seed) and np.random.default_rng(seed)), "
+            "nothing from an unseeded generator."
+        )
+    check_rates(rates, longer_rates, lr_at, what)
+    # Another seed: another network.
+    what = "choose_epochs(data, epochs=2, seed=3) on toy data"
+    _, other_orders, _, other_start = run_choose_epochs(
+        choose_epochs, MNIST(train, val, test), 2, 3, what, _yours
+    )
+    kept = [
+        what
+        for what, same in (
+            ("the same initial weights", same_start(start, other_start)),
+            ("the same order of the images", orders[:2] == other_orders),
+        )
+        if same
+    ]
+    if kept:
+        raise CheckFailed(
+            f"{what} trained with {' and '.join(kept)} as with seed=0: the seed chooses both, the "
+            "initial weights (init_params) and the order of every epoch (the generator of the "
             "permutations). Pass choose_epochs's seed on to train, and use it there for both."
         )
-    curve = np.ravel(array(curve, f"{what}: val_accuracy")).astype(float)
-    shown = "[" + ", ".join(f"{a:.4f}" for a in curve) + "]"
-    if not isinstance(best, (int, np.integer)) or best != 1:
-        raise CheckFailed(
-            f"{what} returned best_epochs={best!r} for the validation curve {shown}, where every "
-            "epoch ties (these validation images are each repeated with all ten labels, so any "
-            "network gets 0.1): return the first of the tied epochs, the fewest epochs that reach "
-            "the best accuracy, as the docstring says."
-        )
+    # The choice itself, on a curve of the check's own (a tie, an accuracy that disagrees).
+    judge_choice(choose_epochs, MNIST(train, val, test), _yours)
     return (
-        "the curve and the best epoch (the first if tied) from data.val; the seed sets the "
-        "initial weights and the order, the same seed the same network; data.test never read"
+        "the curve from data.val and the epoch of its lowest loss (the first if tied); each "
+        "epoch e at lr_at(e), whatever the number of epochs; the seed sets the initial weights "
+        "and the order; data.test never read"
     )
 
 
 @check
-def check_capstone_training(val_params: Any, nets: Any) -> None:
-    """The network of the validation run (trained on the 51,000 images of data.train) and each
-    network of the ensemble reach the expected accuracy on the grade's validation images."""
+def check_capstone_training(best_epochs: Any, val_curve: Any, val_params: Any, nets: Any) -> None:
+    """The validation run's network (trained on data.train) and each network of the ensemble
+    reach the expected accuracy on the grade's validation images; val_curve is that run's,
+    measured on them, and best_epochs the epoch of its lowest loss."""
     settings, val = current(), validation()
     minimum = settings.min_accuracy("capstone")
-    if not isinstance(nets, (list, tuple)) or not nets:
-        raise CheckFailed(f"nets should be a list of trained params, got {type(nets).__name__}.")
-    first = [
-        i for i, p in enumerate(nets) if np.array_equal(trained(p, "nets")["W1"], nets[0]["W1"])
-    ]
-    if len(first) > 1:
-        raise CheckFailed(
-            f"nets[0] and nets[{first[1]}] are the same network: an ensemble averages networks "
-            "trained from different seeds; train must use its seed for the initial weights and "
-            "the order of the batches."
-        )
+    nets = networks(nets)
     found = []
-    for what, params in (
-        ("val_params", val_params),
-        *((f"nets[{i}]", p) for i, p in enumerate(nets)),
-    ):
-        acc = ref_accuracy(trained(params, what), val)
+    named = [("val_params", val_params), *((f"nets[{i}]", p) for i, p in enumerate(nets))]
+    for what, params in named:
+        loss, acc = ref_evaluate(trained(params, what), val)
         if acc < minimum:
-            hint = (
-                " This notebook ran in quick mode (NNSCRATCH_QUICK is set in its kernel), so it "
-                "trained on a slice of MNIST; this is a full grade: remove that setting."
-                if settings.graded and not settings.quick and is_quick()
-                else " Make the earlier checks pass first; then look at the validation curve: "
+            hint = quick_hint(settings) or (
+                " Make the earlier checks pass first; then look at the validation curve: "
                 "the learning rate, its schedule, the number of epochs."
             )
             raise CheckFailed(
@@ -390,8 +328,60 @@ def check_capstone_training(val_params: Any, nets: Any) -> None:
                 f"validation images, below the {minimum:.3f} this exercise expects "
                 f"({settings.mode} grade).{hint}"
             )
-        found.append(f"{acc:.4f}")
+        found.append((loss, acc))
+    curve = array(val_curve, "val_curve").astype(float)
+    if curve.ndim != 2 or curve.shape[1:] != (2,) or not len(curve):
+        raise CheckFailed(f"val_curve has shape {curve.shape}: one (loss, accuracy) per epoch.")
+    (loss, acc), n = found[0], len(val)
+    if abs(acc - curve[-1, 1]) > 1.5 / n or abs(loss - curve[-1, 0]) > 1e-3 * max(loss, 1e-3):
+        raise CheckFailed(
+            f"val_curve ends at (loss, accuracy) = ({curve[-1, 0]:.4f}, {curve[-1, 1]:.4f}), but "
+            f"val_params scores ({loss:.4f}, {acc:.4f}) on the {n:,} validation images: the "
+            "curve was not measured on data.val (on the test set?). Choose on the validation "
+            "split only: choose_epochs(data, ...) with the data of mnist_splits()."
+        )
+    lowest = int(np.argmin(curve[:, 0])) + 1
+    if not isinstance(best_epochs, (int, np.integer)) or best_epochs != lowest:
+        raise CheckFailed(
+            f"best_epochs is {best_epochs!r}, but the lowest validation loss of val_curve comes "
+            f"after epoch {lowest}: the retraining's number of epochs is the one the validation "
+            "curve chose, by nothing else (not the test set)."
+        )
+    shown = ", ".join(f"{a:.4f}" for _, a in found[1:])
     return (
-        f"validation accuracy {found[0]} (validation run; at least {minimum:.3f}, "
-        f"{settings.mode} grade), {', '.join(found[1:])} (ensemble, trained on these images too)"
+        f"validation accuracy {found[0][1]:.4f} (validation run; at least {minimum:.3f}, "
+        f"{settings.mode} grade), {shown} (ensemble, trained on these images too); "
+        f"best_epochs {lowest} from the validation curve"
+    )
+
+
+@check
+def check_test_error(nets: Any, single_error: Any, ensemble_error: Any) -> None:
+    """The grader measures the test set once: the ensemble of ``nets`` and its first network
+    alone, on the grade's own test split. The ensemble's error is at most the grade's maximum,
+    and the errors the notebook reports are theirs."""
+    settings, test = current(), grade_test_split()
+    nets = networks(nets)
+    probs = [ref_probs(p, test.x) for p in nets]
+    single = error_rate(probs[0], test.labels)
+    ensemble = error_rate(np.mean(probs, axis=0), test.labels)
+    n, maximum = len(test), settings.max_test_error("capstone")
+    if ensemble > maximum:
+        raise CheckFailed(
+            f"the ensemble of the {len(nets)} networks misclassifies {ensemble:.2%} of the {n:,} "
+            f"test images, above the {maximum:.1%} this exercise expects ({settings.mode} "
+            f"grade).{quick_hint(settings)} Don't tune on the test set to pass: make the "
+            "earlier checks pass, and look at the validation curve."
+        )
+    for name, value, true, other in (
+        ("single_error", single_error, single, ensemble),
+        ("ensemble_error", ensemble_error, ensemble, single),
+    ):
+        problem = misreported(name, value, true, other, n)
+        if problem:
+            raise CheckFailed(problem)
+    return (
+        f"measured by the grader on its {n:,} test images: the ensemble {ensemble:.2%} (at most "
+        f"{maximum:.1%}, {settings.mode} grade), one network {single:.2%}; the errors reported "
+        "are theirs"
     )

@@ -1,21 +1,21 @@
-# The literal reading of "from LR at the first step to 0 at the last": the last step's rate is 0,
-# cosine_lr(step, total_steps - 1). The statement now says the cosine reaches 0 one step later.
+# The validation loss computed by train's own code, summed over the images where evaluate (and the
+# loss of the course) takes the mean.
 # exercise: 07_capstone
 # fails: choose_epochs
-# message: 0 would come one step later
+# message: is not that of the network it returned on data.val
 # %% replace train
 def train(split, epochs, seed, val=None):
     rng = np.random.default_rng(seed)
     params, states, curve = init_params(SIZES, seed), {}, []
     n = len(split.labels)
-    total_steps, step = epochs * math.ceil(n / BATCH_SIZE), 0
-    for epoch in range(epochs):
+    for epoch in range(1, epochs + 1):
         order = rng.permutation(n)
         for first in range(0, n, BATCH_SIZE):
             rows = order[first:first + BATCH_SIZE]
             train_step(params, states, split.x[rows], split.y[rows],
-                       lr=cosine_lr(step, total_steps - 1))
-            step += 1
+                       lr=lr_at(epoch))
         if val is not None:
-            curve.append(accuracy(params, val))
+            P = predict_proba(params, val.x)
+            loss = -np.sum(np.log(P[np.arange(len(P)), val.labels]))
+            curve.append((loss, float(np.mean(P.argmax(1) == val.labels))))
     return params, curve
