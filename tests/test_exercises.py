@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 import yaml
 
@@ -250,6 +251,29 @@ def test_the_capstone_opens_like_the_chapters():
         title = next(c for c in nb.cells if c.cell_type == "markdown")
         first = title.source.split("\n", 1)[1].lstrip("\n")
         assert OPENING.match(first), f"{folder}/07_capstone.ipynb: {first[:200]!r}"
+
+
+def test_a_misreported_test_error_is_named():
+    """The capstone's test-error check names the mistake behind a reported number that is not the
+    grader's (unit test: in a quick grade some of these land within one image of the right one)."""
+    from nnscratch.grade.capstone_reference import misreported
+
+    n, single, ensemble, mean = 10_000, 0.0147, 0.0132, 0.0148
+    assert misreported("single_error", 0.0147, single, ensemble, n, mean) is None
+    assert misreported("single_error", np.float32(0.0148), single, ensemble, n, mean) is None
+    cases = {
+        ("single_error", 0.0132): "that is the ensemble's",
+        ("ensemble_error", 0.0147): "that is nets[0]'s alone",
+        ("ensemble_error", 0.0148): "the mean of the networks' own errors",
+        ("single_error", 0.9853): "that is an accuracy",
+        ("ensemble_error", 1.32): "that is a percentage",
+        ("single_error", 0.02): "measure nets[0] alone on data.test",
+        ("single_error", "1.47%"): "should be a number",
+        ("ensemble_error", None): "should be a number",
+    }
+    for (name, value), words in cases.items():
+        true, other = (single, ensemble) if name == "single_error" else (ensemble, single)
+        assert words in (misreported(name, value, true, other, n, mean) or ""), (name, value)
 
 
 def test_stub_keeps_signature_and_docstring():

@@ -92,7 +92,15 @@ def replay_epochs(
     row = {x.tobytes(): i for i, x in enumerate(np.asarray(train.x, dtype=np.float32))}
     per_epoch = -(-len(train) // batch)
     orders, rates = [], []
-    for args, kwargs in steps:
+    for k, (args, kwargs) in enumerate(steps):
+        states = args[1] if len(args) > 1 else kwargs.get("states")
+        if k and isinstance(states, dict) and not states:
+            raise CheckFailed(
+                f"{what} gave train_step an empty `states` again at step {k + 1} (epoch "
+                f"{k // per_epoch + 1}): Adam's state (m, v and its step count) goes on from one "
+                "step to the next for the whole run. Create states = {} once, before the first "
+                "epoch."
+            )
         X = np.asarray(args[2] if len(args) > 2 else kwargs.get("X"), dtype=np.float32)
         rows = [row.get(np.ascontiguousarray(x).tobytes(), -1) for x in np.atleast_2d(X)]
         if -1 in rows:
@@ -103,6 +111,12 @@ def replay_epochs(
             )
         orders.append(rows)
         rates.append(float(args[4] if len(args) > 4 else kwargs.get("lr", np.nan)))
+    kept = {id(a[1] if len(a) > 1 else kw.get("states")) for a, kw in steps[1:]}
+    if len(kept) > 1:
+        raise CheckFailed(
+            f"{what} gave train_step {len(kept)} different `states` dicts: Adam's state goes on "
+            "for the whole run. Create states = {} once, before the first epoch."
+        )
     if len(steps) != epochs * per_epoch:
         raise CheckFailed(
             f"{what} made {len(steps)} train_step calls for {epochs} epochs of {len(train)} "
@@ -158,11 +172,18 @@ def check_rates(rates: list, longer: list, lr_at: Callable, what: str) -> None:
                 "does not mean the same network in the retraining. Train epoch e at lr_at(e), "
                 "whatever the number of epochs."
             )
+    flat = [r for epoch in rates for r in epoch]
+    by_step = any(
+        np.allclose(flat, [float(lr_at(k + first)) for k in range(len(flat))], rtol=1e-9)
+        for first in (0, 1)
+    )
     for e, mine in enumerate(rates, start=1):
         want = float(lr_at(e))
         if np.allclose(mine, want, rtol=1e-9, atol=0):
             continue
-        if len(set(mine)) > 1:
+        if by_step:
+            why = "those are lr_at of the step count: lr_at takes the epoch (from 1), not the step"
+        elif len(set(mine)) > 1:
             why = f"the rate changed within epoch {e}: every step of an epoch has the same rate"
         elif e > 1 and np.isclose(mine[0], float(lr_at(e - 1)), rtol=1e-9):
             why = f"that is lr_at({e - 1}): lr_at counts the epochs from 1"
@@ -192,10 +213,16 @@ def judge_curve(out: tuple, val: Any, epochs: int, what: str) -> None:
     curve = array(curve, f"{what}: val_curve").astype(float)
     shape(curve, (epochs, 2), f"{what}: val_curve", "One (loss, accuracy) pair per epoch.")
     losses, accs = curve[:, 0], curve[:, 1]
-    if np.any(np.abs(accs * n_val - np.round(accs * n_val)) > 1e-6) or np.any(accs > 1):
+
+    def fractions(values: np.ndarray) -> bool:
+        return bool(np.all(np.abs(values * n_val - np.round(values * n_val)) < 1e-6))
+
+    if not fractions(accs) or np.any(accs > 1):
+        swapped = " The pairs are (accuracy, loss): evaluate returns (loss, accuracy)."
         raise CheckFailed(
             f"{what}: the accuracies {shown(accs)} are not fractions of the {n_val} "
             "validation images: measure each epoch on data.val, evaluate(params, data.val)."
+            + (swapped if fractions(losses) and np.all(losses <= 1) else "")
         )
     params = trained(params, "the returned params")
     loss, acc = ref_evaluate(params, val)
@@ -203,19 +230,23 @@ def judge_curve(out: tuple, val: Any, epochs: int, what: str) -> None:
         raise CheckFailed(
             f"{what}: the last (loss, accuracy) of val_curve, ({losses[-1]:.4f}, {accs[-1]:.4f}), "
             f"is not that of the network it returned on data.val ({loss:.4f}, {acc:.4f}): "
-            "measure after every epoch, the last one included, with evaluate(params, data.val)."
+            "return the network after the last epoch (not the best epoch's), and measure after "
+            "every epoch, the last one included, with evaluate(params, data.val)."
         )
     judge_best(best, losses, accs, what)
 
 
 def judge_best(best: Any, losses: np.ndarray, accs: np.ndarray, what: str) -> None:
     """best_epochs is the epoch (from 1) of the lowest validation loss, the first if tied."""
-    lowest, number = int(np.argmin(losses)) + 1, isinstance(best, (int, np.integer))
-    if number and not isinstance(best, bool) and best == lowest:
+    lowest = int(np.argmin(losses)) + 1
+    number = isinstance(best, (int, np.integer, float, np.floating))
+    if isinstance(best, (int, np.integer)) and not isinstance(best, bool) and best == lowest:
         return
     tied = [int(e) for e in np.flatnonzero(losses == losses.min()) + 1]
     hint = (
-        ""
+        " Return it as an int: the retraining trains that many epochs."
+        if isinstance(best, (float, np.floating)) and best == lowest
+        else ""
         if not number
         else " That is the epoch of the highest validation accuracy; this exercise stops at the "
         "lowest validation loss."

@@ -1,4 +1,5 @@
-# The validation curve of the earlier statement: one accuracy per epoch, no loss.
+# The validation curve and the choice of the earlier statement: one accuracy per epoch, no loss,
+# and the epoch of the highest accuracy.
 # exercise: 07_capstone
 # fails: choose_epochs
 # message: One (loss, accuracy) pair per epoch
@@ -16,3 +17,7 @@ def train(split, epochs, seed, val=None):
         if val is not None:
             curve.append(evaluate(params, val)[1])
     return params, curve
+# %% replace choose-epochs
+def choose_epochs(data, epochs=EPOCHS, seed=SEED):
+    params, curve = train(data.train, epochs, seed, val=data.val)
+    return int(np.argmax(curve)) + 1, curve, params

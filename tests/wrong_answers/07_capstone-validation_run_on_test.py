@@ -2,7 +2,7 @@
 # so the number of epochs is chosen on the test images.
 # exercise: 07_capstone
 # fails: capstone_training
-# message: the curve was not measured on data.val
+# message: was it measured on other images (the test set?)
 # %% replace validation-run
 from nnscratch.data import MNIST
 

@@ -277,15 +277,15 @@ def check_choose_epochs(choose_epochs: Callable) -> None:
             "train from the seed (init_params(SIZES, seed) and np.random.default_rng(seed)), "
             "nothing from an unseeded generator."
         )
-    check_rates(rates, longer_rates, lr_at, what)
+    check_rates(rates, longer_rates, lr_at, "choose_epochs(data, epochs, seed=0) on toy data")
     # Another seed: another network.
     what = "choose_epochs(data, epochs=2, seed=3) on toy data"
     _, other_orders, _, other_start = run_choose_epochs(
         choose_epochs, MNIST(train, val, test), 2, 3, what, _yours
     )
     kept = [
-        what
-        for what, same in (
+        thing
+        for thing, same in (
             ("the same initial weights", same_start(start, other_start)),
             ("the same order of the images", orders[:2] == other_orders),
         )
@@ -336,9 +336,10 @@ def check_capstone_training(best_epochs: Any, val_curve: Any, val_params: Any, n
     if abs(acc - curve[-1, 1]) > 1.5 / n or abs(loss - curve[-1, 0]) > 1e-3 * max(loss, 1e-3):
         raise CheckFailed(
             f"val_curve ends at (loss, accuracy) = ({curve[-1, 0]:.4f}, {curve[-1, 1]:.4f}), but "
-            f"val_params scores ({loss:.4f}, {acc:.4f}) on the {n:,} validation images: the "
-            "curve was not measured on data.val (on the test set?). Choose on the validation "
-            "split only: choose_epochs(data, ...) with the data of mnist_splits()."
+            f"val_params scores ({loss:.4f}, {acc:.4f}) on the {n:,} validation images: "
+            "val_params is the validation run's network after its last epoch, and val_curve "
+            "its curve on data.val; was it measured on other images (the test set?)? Choose on "
+            "the validation split only: choose_epochs(data, ...) with the data of mnist_splits()."
         )
     lowest = int(np.argmin(curve[:, 0])) + 1
     if not isinstance(best_epochs, (int, np.integer)) or best_epochs != lowest:
@@ -373,11 +374,12 @@ def check_test_error(nets: Any, single_error: Any, ensemble_error: Any) -> None:
             f"grade).{quick_hint(settings)} Don't tune on the test set to pass: make the "
             "earlier checks pass, and look at the validation curve."
         )
+    mean_of_errors = float(np.mean([error_rate(P, test.labels) for P in probs]))
     for name, value, true, other in (
         ("single_error", single_error, single, ensemble),
         ("ensemble_error", ensemble_error, ensemble, single),
     ):
-        problem = misreported(name, value, true, other, n)
+        problem = misreported(name, value, true, other, n, mean_of_errors)
         if problem:
             raise CheckFailed(problem)
     return (
