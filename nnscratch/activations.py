@@ -13,17 +13,19 @@ import numpy as np
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """The logistic function 1 / (1 + exp(-z)), computed as (1 + tanh(z / 2)) / 2.
 
-    The two are equal for every z, but the textbook form evaluates ``exp(-z)``, which overflows
-    (with a RuntimeWarning) for z below about -88 in float32 or -709 in float64. ``tanh`` is bounded
-    by 1, so this form cannot overflow for any input, e.g. z = -1000 or +1000. It is less precise in
-    the far negative tail: it keeps the absolute precision of numbers near 1/2, so a tiny true value
-    loses its relative precision, and sigmoid(z) rounds to exactly 0 for z below about -38 in
-    float64 (-20 in float32), where the true value is 3e-17 (2e-9). The piecewise form that
-    ``scipy.special.expit`` and ``torch.sigmoid`` compute, ``exp(z) / (1 + exp(z))`` for z < 0,
-    keeps full relative precision there. In float32 both are within machine epsilon of the true
-    value everywhere (chapter 2 measures it), and this network only needs the absolute error: a
-    hidden unit's output is multiplied by weights and summed, never divided by or passed to a log.
-    Above about +37 (+17 in float32) both forms round to exactly 1.
+    The two are equal for every z. The textbook form is accurate: it keeps full relative precision
+    down to where ``exp(-z)`` overflows, z below about -88.7 in float32 (-709 in float64), and
+    there it returns the right 1 / inf = 0 (the true value is below the smallest normal float);
+    but NumPy warns at every overflow (``scipy.special.expit`` and ``torch.sigmoid`` on the CPU
+    compute the same textbook form in compiled code, without a warning). ``tanh`` is bounded by 1,
+    so this form never overflows or warns, for any input. Its price is the far negative tail: it
+    keeps the absolute precision of numbers near 1/2, so a tiny true value loses its relative
+    precision, and sigmoid(z) rounds to exactly 0 for z below about -38 in float64 (-20 in
+    float32), where the true value is 3e-17 (2e-9). A piecewise form, ``exp(z) / (1 + exp(z))``
+    for z < 0, has neither flaw. In float32 all three are within machine epsilon of the true value
+    everywhere (chapter 2 measures it), and this network only needs the absolute error: a hidden
+    unit's output is multiplied by weights and summed, never divided by or passed to a log. Above
+    about +37 (+17 in float32) the forms round to exactly 1.
     """
     return 0.5 * np.tanh(0.5 * z) + 0.5
 

@@ -12,8 +12,13 @@ def cross_entropy(probs: np.ndarray, y: np.ndarray) -> float:
         probs: softmax outputs ``(B, 10)`` (or one sample ``(10,)``), rows summing to 1.
         y: one-hot targets of the same shape.
 
-    A probability that underflowed to exactly 0 is raised to the smallest positive float before the
-    log, so a confident mistake gives a large finite loss instead of ``inf`` and a warning.
+    Every probability below the smallest *normal* float of its dtype (``np.finfo(dtype).tiny``,
+    1.2e-38 in float32), a subnormal or an underflowed 0, is raised to it before the log. So a
+    confident mistake gives a large finite loss instead of ``inf`` and a warning, but each image's
+    loss is capped at ``-log(tiny)``: 87.34 in float32 (708.40 in float64), reported for every
+    mistake whose true-class score trails by more than about that much (at a gap of 100 the exact
+    loss is 100). The log-sum-exp form, from the scores rather than the probabilities, has no cap
+    (chapter 4).
     """
     probs, y = np.atleast_2d(probs), np.atleast_2d(y)
     if probs.shape != y.shape:

@@ -163,6 +163,27 @@ def test_exercise_holds_stubs_not_solutions(name):
         )
 
 
+# The capstone before issue 21's ladder has no opening yet; its own branch renames it (07_capstone),
+# which this exception does not name: the renamed capstone is held to the rule.
+WITHOUT_OPENING = {"06_capstone"}
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in WITHOUT_OPENING])
+def test_exercise_opens_like_a_chapter(name):
+    """Under its title, each solution and its exercise say what the learner will be able to do and
+    how long it takes, in the chapters' form (the teacher's syllabus is generated from them)."""
+    from test_notebooks import OPENING
+
+    for folder in ("solutions", "exercises"):
+        nb = nbformat.read(ROOT / folder / f"{name}.ipynb", as_version=4)
+        first = nb.cells[1].source.split("\n", 1)[1].lstrip("\n")
+        assert OPENING.match(first), (
+            f"{folder}/{name}.ipynb: the title must be followed by '**You will be able to:** ...' "
+            "and, on a line of its own, '**Time:** about N minutes.' (CONTRIBUTING.md, \"A "
+            "chapter's opening\")"
+        )
+
+
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
 def test_solution_prose_is_written_not_chosen_by_code(path):
     """The solutions follow the chapters' rule (tests/test_prose.py): verdicts are written in the
@@ -181,6 +202,7 @@ TRAINING_KEYS = {
     "03_layer_loops": ["loops_softmax", "loops", "loops_deep"],
     "04_minibatch": ["minibatch"],
     "05_optimizers": ["optimizers"],
+    "06_regularization": ["regularization"],
     "07_capstone": ["capstone"],
 }
 PERCENT = r"(\d+(?:\.\d+)?)%"
@@ -638,9 +660,9 @@ def test_grade_command_prints_a_table_and_exits_by_the_result(tmp_path):
     )
     assert run.returncode == 1, run.stdout + run.stderr
     assert re.search(r"exercise\s+check\s+result\s+message", run.stdout)
-    assert "score 04_minibatch: 4/4 checks passed (100%)" in run.stdout
-    assert "score 04_minibatch: 0/4 checks passed (0%)" in run.stdout
-    assert "total: 4/8 checks passed (50%) in 2 notebooks" in run.stdout
+    assert "score 04_minibatch: 3/3 checks passed (100%)" in run.stdout
+    assert "score 04_minibatch: 0/3 checks passed (0%)" in run.stdout
+    assert "total: 3/6 checks passed (50%) in 2 notebooks" in run.stdout
     missing = subprocess.run(
         [sys.executable, "-m", "nnscratch.grade", str(tmp_path / "nope.ipynb")],
         capture_output=True,

@@ -366,9 +366,10 @@ def prose_words(text: str) -> int:
 
 
 def is_core(path: Path) -> bool:
-    """Chapters of the numbered part of the table of contents (the optional part is not core)."""
+    """Chapters of the numbered parts of the table of contents, except the optional part (numbered
+    too, so that its chapter is chapter 13 on the site, but not core)."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    parts = [part for part in toc["parts"] if part.get("numbered")]
+    parts = [p for p in toc["parts"] if p.get("numbered") and p.get("caption") != "Optional"]
     numbered = [chapter["file"] for part in parts for chapter in part["chapters"]]
     return str(path.relative_to(ROOT).with_suffix("")) in numbered
 

@@ -82,7 +82,7 @@ def test_misclassified_shows_only_mistakes_most_confident_first():
     probs[1, 0], probs[3, 0], probs[4, 0] = 0.6, 0.9, 0.7
     fig = plot_misclassified(images, labels, predictions, probs=probs, rows=1, cols=4)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    assert titles == ["4→0\n90.0%", "5→0\n70.0%", "2→0\n60.0%"]
+    assert titles == ["4→0\n90.00%", "5→0\n70.00%", "2→0\n60.00%"]
 
 
 def test_weight_images_and_activation_stats():

@@ -24,7 +24,7 @@ def test_gradient_length_draws_the_measurements_the_prediction_and_the_full_grad
     measured, predicted, full = ax_len.lines
     np.testing.assert_allclose(measured.get_ydata(), [4.4, 2.5, 1.9, 1.5])
     x, y = predicted.get_data()
-    np.testing.assert_allclose(y, np.sqrt(1.45**2 + 4.2**2 / x))  # |g|^2 + sigma^2 / B
+    np.testing.assert_allclose(y, np.sqrt(1.45**2 + 4.2**2 / x))  # |g|^2 + v / B
     np.testing.assert_allclose(full.get_ydata(), [1.45, 1.45])
     np.testing.assert_allclose(ax_sc.lines[0].get_ydata(), [4.2, 2.1, 1.2, 0.5])
     np.testing.assert_allclose(ax_sc.lines[1].get_ydata(), 4.2 / np.sqrt([1, 4, 16, 64]))

@@ -98,7 +98,7 @@ PAGES = toc_pages()
 
 
 def unnumbered_pages() -> set[str]:
-    """The pages of ``_toc.yml`` parts that are not numbered (the optional chapter, exercises)."""
+    """The pages of ``_toc.yml`` parts that are not numbered (the exercises, the solutions)."""
     toc = yaml.safe_load(TOC.read_text())
     return {
         str(Path(entry["file"]).with_suffix(""))
@@ -815,8 +815,9 @@ def test_figures_have_captions_and_a_readable_size(site, page):
 def test_one_title_numbered_like_its_file(site, page):
     """One H1 per page; chapter NN is numbered NN on the site: _toc.yml keeps the files' order.
 
-    A chapter in a part of its own that is not numbered (the optional "Making it fast") has no
-    number: Sphinx would number a second numbered part from 1 again, contradicting its file name.
+    A numbered part continues the numbers of the numbered part before it (Sphinx 7 with Jupyter
+    Book 1.x), so the optional "Making it fast", in a numbered part of its own, is chapter 13. A
+    chapter in a part that is not numbered has no number on the site.
     """
     headings = site.visit(page).headings
     assert len(headings) == 1, f"{page}.html has {len(headings)} titles (H1): {headings}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import textwrap
+from collections.abc import Callable
 
 
 def load_average() -> str:
@@ -11,6 +13,33 @@ def load_average() -> str:
         return f"{os.getloadavg()[0]:.2f}"
     except (AttributeError, OSError):  # not on this platform
         return "n/a"
+
+
+def busy_note() -> str | None:
+    """A note when the 1-minute load average exceeds the number of CPUs (None when it does not).
+
+    On a busy machine other processes compete for the CPUs, so timings come out slower and less
+    steady than the machine can do; a page or a table measured then should say so.
+    """
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on this platform
+        return None
+    cpus = os.cpu_count() or 1
+    if load <= cpus:
+        return None
+    return (
+        f"Note: this machine is busy (load average {load:.2f} on {cpus} CPUs): other processes "
+        "compete for the CPUs, so the timings are slower and less steady than it can do."
+    )
+
+
+def report_load(out: Callable[[str], None] = print, width: int = 79) -> None:
+    """Print the number of CPUs and the load average, then :func:`busy_note` if there is one."""
+    out(f"{os.cpu_count()} CPUs, load average {load_average()}")
+    note = busy_note()
+    if note:
+        out(textwrap.fill(note, width))
 
 
 def peak_rss_mb() -> float | None:

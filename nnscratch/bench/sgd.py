@@ -10,7 +10,7 @@ BLAS thread per core (:func:`step_threads`) and, in :func:`speed_breakdown`, wit
 forward pass alone, the same step on a 1-1-1-1 network (the same Python and NumPy calls with almost
 no arithmetic) and the BLAS kernels alone (chapter 13). Which of these is largest depends on the
 machine and its load, so the command prints their shares of a step and no verdict; the load
-average is printed with them."""
+average is printed with them, and a note when the machine is busy."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from nnscratch.bench.machine import load_average
+from nnscratch.bench.machine import busy_note, load_average
 from nnscratch.data import mnist_splits
 from nnscratch.fast import blas_ger, one_blas_thread, sgd_step
 from nnscratch.network import Network
@@ -116,6 +116,9 @@ def run(quick: bool = False, seeds: int | None = None, epochs: int | None = None
         f"{ends}; {len(train):,} training / {len(val):,} validation images; NumPy "
         f"{np.__version__}; {os.cpu_count()} CPUs; load average {load_average()}"
     )
+    note = busy_note()
+    if note:
+        print(note)
     print()
     print(
         f"{'seed':>4} | {'best epoch':>10} | {'best val acc':>12} | "

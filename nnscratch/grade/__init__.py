@@ -10,7 +10,11 @@ The pipeline, each step a module:
 3. :mod:`.release` (``make release``): ``solutions/`` -> ``exercises/`` (:mod:`.stubs` turns the
    solution regions into stubs) and ``manifest.json`` (the exercises, their check cells).
 4. :mod:`.restore`, :mod:`.runner`, :mod:`.report` (``python -m nnscratch.grade PATH``): put the
-   check cells back into a learner's notebook, run it, print a table of checks and a score.
+   check cells back into a learner's notebook, run it, print a table of checks and a score;
+   :mod:`.safefiles` reads only regular files, :mod:`.supervisor` runs one :mod:`.worker` per
+   notebook and watches it from outside (:mod:`.procs`), :mod:`.sandbox` and
+   :mod:`.sandbox_kernel` put each kernel in a bubblewrap sandbox, :mod:`.gradebook` writes a
+   class's CSV (:mod:`.safetext`: safe for spreadsheets and terminals).
 
 Grading uses the course's maths (:mod:`nnscratch.network`, :mod:`nnscratch.gradcheck`, ...); the
 maths never imports grading. Importing this package imports nothing else: a check cell loads only

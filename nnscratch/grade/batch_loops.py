@@ -1,4 +1,5 @@
-"""Whether a function that takes a batch loops over its images in Python (exercise 4's check).
+"""Whether a function that takes a batch loops over its images in Python (exercise 3's check
+of ``backward``).
 
 A vectorized batch gradient runs the same Python code for 4 images as for 16: its work on the
 images happens inside NumPy's matrix products. A loop over the images (a ``for``, a comprehension,
@@ -69,22 +70,24 @@ def python_events(fn: Callable, what: str, *args: Any) -> int:
     return count[0]
 
 
-def no_loop_over_images(batch_gradients: Callable) -> None:
-    """CheckFailed if the Python work of ``batch_gradients`` grows with the number of images: a
-    vectorized batch gradient runs the same code for 4 images as for 16."""
+def no_loop_over_images(backward: Callable) -> None:
+    """CheckFailed if the Python work of ``backward(params, activations, zs, Y)`` grows with the
+    number of images: a vectorized backward pass runs the same code for 4 images as for 16."""
     sizes, few, many = (6, 5, 4, 3), 4, 16
     net = network(sizes, seed=27, cls=BatchNetwork)
     events = []
     for batch in (few, few, many):  # the first call warms up (imports, caches)
         X, Y = toy_batch(sizes[0], sizes[-1], batch, seed=28)
-        what = f"batch_gradients(net, X, Y) for a batch of {batch}, sizes {sizes}"
-        events.append(python_events(batch_gradients, what, net, X.view(Batch), Y.view(Batch)))
+        activations, zs = net.forward(X)
+        params = {k: v.copy() for k, v in net.params.items()}
+        what = f"backward(params, activations, zs, Y) for a batch of {batch}, sizes {sizes}"
+        events.append(python_events(backward, what, params, activations, zs, Y.view(Batch)))
     extra = events[2] - events[1]
     if extra >= many - few:
         raise CheckFailed(
-            f"batch_gradients runs more Python for {many} images than for {few} ({extra} more "
+            f"backward runs more Python for {many} images than for {few} ({extra} more "
             "function calls and lines): it loops over the images, one outer product (or one "
             "row) at a time. The numbers are right, but the speed of mini-batches comes from "
             "treating the batch as a matrix: write each layer's gradient as one matrix product, "
-            "Delta_l^T A_(l-1), over all the images at once."
+            "Delta_l^T A_(l-1) / B, over all the images at once."
         )

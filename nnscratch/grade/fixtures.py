@@ -89,7 +89,7 @@ def tied_validation(rng: np.random.Generator, images: int = 10) -> Split:
 def check_epoch_steps(
     steps: list, train: Split, epochs: int, names: dict, what: str
 ) -> list[list[int]]:
-    """Exercise 6's training, replayed from its ``train_step`` calls (:func:`calls_of`): on
+    """The capstone's training, replayed from its ``train_step`` calls (:func:`calls_of`): on
     ``train`` only, every image once per epoch in a new order, batches of the notebook's
     ``BATCH_SIZE`` (the last smaller), at the rates of its cosine schedule from ``LR`` towards 0.
     Returns the rows of ``train`` each epoch visited, in order."""

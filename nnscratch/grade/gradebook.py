@@ -9,23 +9,35 @@ Every notebook is graded like ``python -m nnscratch.grade`` grades one, several 
     learner, exercise, passed, total, score, failed checks, problem
 
 ``score`` is passed / total (0 to 1); ``failed checks`` lists the ids of the checks that failed;
-``problem`` says why a notebook could not be graded (unreadable, not one of the exercises, its
-name and metadata disagree), why its run ended early (a time limit, a dead kernel), ``missing``
-for an exercise the learner did not hand in, or that several notebooks were handed in for one
-exercise (the best counts). Nothing a learner hands in stops the run.
+``problem`` says why a notebook could not be graded (not a regular file, unreadable, not one of
+the exercises, its name and metadata disagree), why its run ended early (a time limit, a dead
+kernel, a limit of the sandbox), ``missing`` for an exercise the learner did not hand in, that
+several notebooks were handed in for one exercise (the best counts), or that it was not graded
+(the run was interrupted). Nothing a learner hands in stops the run.
+
+The file is written whole or not at all (a temporary file renamed over it); an earlier gradebook
+of the same name is first moved aside (``grades.previous.csv``) and replaced by one that says the
+grade is running, so an interrupted or killed run never leaves an old gradebook looking current.
+Every cell is quoted and made safe for spreadsheets and terminals (:mod:`.safetext`).
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from nnscratch.grade.report import Report
 from nnscratch.grade.restore import ALIASES, GradingError, identify, named_in, released
 from nnscratch.grade.runner import grade_many, read_notebook
+from nnscratch.grade.safefiles import MAX_NOTEBOOK_BYTES, entries, notebooks_below, refusal
+from nnscratch.grade.safetext import csv_cell, shown
 from nnscratch.grade.settings import Settings
+from nnscratch.grade.supervisor import Interrupted
 
 COLUMNS = ["learner", "exercise", "passed", "total", "score", "failed checks", "problem"]
 UNKNOWN = "?"
@@ -56,30 +68,41 @@ def learner_of(path: Path) -> str:
     return stem.split("-")[0] if "-" in stem else stem
 
 
-def _examine(learner: str, path: Path) -> Submission:
+def _refused(learner: str, path: Path, why: str) -> Submission:
+    names = named_in(path.stem)  # an old id counts as its new one
+    return Submission(learner, path, names[0] if len(names) == 1 else UNKNOWN, why)
+
+
+def _examine(learner: str, path: Path, why: str | None, cap: int) -> Submission:
+    if why:
+        return _refused(learner, path, why)
     try:
-        return Submission(learner, path, identify(read_notebook(path), path))
+        return Submission(learner, path, identify(read_notebook(path, cap), path))
     except GradingError as err:
-        names = named_in(path.stem)
-        exercise = names[0] if len(names) == 1 else UNKNOWN
-        return Submission(learner, path, exercise, str(err).replace(f"{path}: ", "", 1))
+        return _refused(learner, path, str(err).replace(f"{path}: ", "", 1))
 
 
-def collect(folder: Path) -> tuple[list[Submission], list[str]]:
-    """Every notebook in a submissions folder, with its learner; and the learners, sorted."""
+def collect(folder: Path, cap: int = MAX_NOTEBOOK_BYTES) -> tuple[list[Submission], list[str]]:
+    """Every notebook in a submissions folder, with its learner; and the learners, sorted.
+
+    Only regular files are read (:mod:`.safefiles`): an entry that is a link (a learner's folder
+    too), a FIFO, a device or too large becomes a submission with a ``problem`` naming its kind.
+    """
     found, learners = [], set()
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith(".") or entry.name == "__pycache__":
-            continue
-        if entry.is_dir():
+    for entry in entries(folder):
+        path = Path(entry.path)
+        if entry.is_symlink():
+            learner = learner_of(path) if entry.name.endswith(".ipynb") else entry.name
+            learners.add(learner)
+            why = "a symbolic link, not followed (the grader reads only regular files and folders)"
+            found.append(_refused(learner, path, why))
+        elif entry.is_dir(follow_symlinks=False):
             learners.add(entry.name)
-            notebooks = sorted(
-                p for p in entry.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
-            )
-            found += [_examine(entry.name, p) for p in notebooks]
-        elif entry.suffix == ".ipynb":
-            learners.add(learner_of(entry))
-            found.append(_examine(learner_of(entry), entry))
+            notebooks = notebooks_below(path, cap=cap)
+            found += [_examine(entry.name, p, why, cap) for p, why in notebooks]
+        elif entry.name.endswith(".ipynb"):
+            learners.add(learner_of(path))
+            found.append(_examine(learner_of(path), path, refusal(path, cap), cap))
     return found, sorted(learners)
 
 
@@ -96,25 +119,33 @@ def _row(learner: str, exercise: str, report: Report | None, problem: str | None
         "total": total,
         "score": f"{passed / total:.2f}" if total else "0.00",
         "failed checks": " ".join(r.check for r in results if not r.passed),
-        "problem": "; ".join(problems),
+        "problem": _cut("; ".join(problems)),
     }
 
 
-def gradebook(
-    folders: list[Path],
-    settings: Settings,
-    jobs: int = 1,
-    exercises: list[str] | None = None,
-) -> list[dict]:
-    """Grade every submission in ``folders``; one row per learner and exercise (see the module)."""
-    exercises = exercises or list(released())
+def _cut(text: str, limit: int = 600) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def collect_all(
+    folders: list[Path], cap: int = MAX_NOTEBOOK_BYTES
+) -> tuple[list[Submission], list[str]]:
+    """The submissions and learners of every folder (notebooks of at most ``cap`` bytes)."""
     submissions, learners = [], []
     for folder in folders:
-        found, names = collect(folder)
+        found, names = collect(folder, cap)
         submissions += found
         learners += [n for n in names if n not in learners]
+    return submissions, learners
+
+
+def _rows(
+    submissions: list[Submission],
+    learners: list[str],
+    reports: list[Report],
+    exercises: list[str],
+) -> list[dict]:
     gradeable = [s for s in submissions if s.problem is None]
-    reports = grade_many([(s.path, {"settings": settings}) for s in gradeable], jobs)
     by_key: dict[tuple[str, str], list[tuple[Submission, Report | None]]] = {}
     for sub, report in zip(gradeable, reports):
         by_key.setdefault((sub.learner, sub.exercise), []).append((sub, report))
@@ -143,11 +174,71 @@ def gradebook(
     return rows
 
 
+def placeholder(
+    submissions: list[Submission], learners: list[str], why: str, exercises: list[str] | None = None
+) -> list[dict]:
+    """The gradebook while the grade runs: every notebook not graded yet, saying ``why``."""
+    gradeable = [s for s in submissions if s.problem is None]
+    reports = [Report(str(s.path), s.exercise, error=why) for s in gradeable]
+    return _rows(submissions, learners, reports, exercises or list(released()))
+
+
+def gradebook(
+    folders: list[Path],
+    settings: Settings,
+    jobs: int = 1,
+    exercises: list[str] | None = None,
+    collected: tuple[list[Submission], list[str]] | None = None,
+    **options,
+) -> list[dict]:
+    """Grade every submission in ``folders``; one row per learner and exercise (see the module).
+
+    ``options`` go to :func:`.supervisor.grade_jobs` (progress, sandbox, limits). On Ctrl-C it
+    raises :class:`.supervisor.Interrupted` whose ``rows`` say which notebooks were not graded.
+    """
+    exercises = exercises or list(released())
+    submissions, learners = collected or collect_all(folders)
+    gradeable = [s for s in submissions if s.problem is None]
+    try:
+        reports = grade_many([(s.path, {"settings": settings}) for s in gradeable], jobs, **options)
+    except Interrupted as stop:
+        stop.rows = _rows(submissions, learners, stop.reports, exercises)
+        raise
+    return _rows(submissions, learners, reports, exercises)
+
+
 def write_csv(rows: list[dict], path: Path) -> None:
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    """Write the gradebook to ``path`` whole: a temporary file beside it, renamed over it. Every
+    cell quoted, escaped and neutralized for spreadsheets (:func:`.safetext.csv_cell`)."""
+    text = io.StringIO()
+    writer = csv.writer(text, quoting=csv.QUOTE_ALL)
+    writer.writerow(COLUMNS)
+    writer.writerows([csv_cell(row[c]) for c in COLUMNS] for row in rows)
+    path = Path(path)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
+        with os.fdopen(fd, "w", newline="") as f:
+            f.write(text.getvalue())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def set_aside(path: Path) -> Path | None:
+    """Move an earlier gradebook at ``path`` to ``NAME.previous.csv`` (replacing an older one), so
+    that it cannot be taken for this run's; return where it went, or None if there was none."""
+    path = Path(path)
+    if not (path.exists() or path.is_symlink()):
+        return None
+    aside = path.with_name(f"{path.stem}.previous{path.suffix or '.csv'}")
+    os.replace(path, aside)
+    return aside
 
 
 def format_rows(rows: list[dict]) -> str:
@@ -156,5 +247,6 @@ def format_rows(rows: list[dict]) -> str:
     for r in rows:
         score = f"{r['passed']}/{r['total']}"
         why = r["problem"] or (f"failed: {r['failed checks']}" if r["failed checks"] else "")
-        lines.append(f"{r['learner']:<14} {r['exercise']:<16} {score:>9}  {why[:100]}")
+        learner, exercise = shown(r["learner"]), shown(r["exercise"])
+        lines.append(f"{learner:<14} {exercise:<16} {score:>9}  {shown(why)[:100]}")
     return "\n".join(lines)

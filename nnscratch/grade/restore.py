@@ -41,6 +41,7 @@ CHECK_SUPPORT = [
     "nnscratch.grade.batch_loops",
     "nnscratch.grade.capstone_reference",
     "nnscratch.grade.capstone_training",
+    "nnscratch.grade.dropout_reference",
 ]
 
 

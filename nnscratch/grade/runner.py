@@ -2,28 +2,31 @@
 
 For each notebook the grader
 
-1. finds which exercise it is and puts back the canonical check cells (:mod:`.restore`);
-2. fixes the grade's settings (:mod:`.settings`: quick or full, time limits, one BLAS thread) and
-   starts a fresh kernel with them: ``NNSCRATCH_QUICK`` set for a quick grade and unset for a full
-   one, ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` set to 1 whatever the
+1. reads it only if it is a regular file below a size cap (:mod:`.safefiles`), finds which exercise
+   it is and puts back the canonical check cells (:mod:`.restore`);
+2. fixes the grade's settings (:mod:`.settings`: quick or full, time limits, one BLAS thread);
+3. hands it to a *worker*, a process of its own in a session of its own (:mod:`.worker`), which
+   starts a fresh kernel (in a sandbox, :mod:`.sandbox`, unless told otherwise) with those
+   settings: ``NNSCRATCH_QUICK`` set for a quick grade and unset for a full one,
+   ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` set to 1 whatever the
    grader's own environment says (on 2 cores, more threads make this network's small products
    5-20 times slower, and parallel kernels would compete for the cores);
-3. runs the notebook cell by cell, continuing after ordinary errors, with a time limit per cell and
-   per notebook. A cell that times out, or a kernel that dies, ends the run: every check after it
-   fails, and the report's ``problem`` says why (a training loop stopped half way must not leave
-   a network that the checks after it would judge);
-4. reports one result per check (:mod:`.report`).
+4. the worker runs the notebook cell by cell (:func:`run_notebook`), continuing after ordinary
+   errors, with a time limit per cell and per notebook. A cell that times out, or a kernel that
+   dies, ends the run: every check after it fails, and the report's ``problem`` says why (a
+   training loop stopped half way must not leave a network that the checks after it would judge);
+5. the grader's own process watches every worker from outside (:mod:`.supervisor`): time limits,
+   a worker stopped or killed, and at the end of each grade every process the notebook started
+   killed; then it reports one result per check (:mod:`.report`).
 
 A check passes when its cell runs without an error *and* the check recorded its success in the
-kernel (``nnscratch.grade.PASSED``, read by the grader after the cell; see
-:mod:`.harness`). Each check cell starts with a prologue that reloads the checks as released and
-fixes the settings (:func:`.restore.prologue`).
+kernel (``nnscratch.grade.PASSED``, read by the worker after the cell; see :mod:`.harness`). Each
+check cell starts with a prologue that reloads the checks as released and fixes the settings
+(:func:`.restore.prologue`).
 
-Out of scope: the learner's code runs in the same kernel as the checks, so it could still subvert
-them deliberately (patching NumPy, the checks, the import system or IPython). The grader is built to
-give honest learners reliable feedback and to make accidental or casual cheating fail; grading
-adversarial submissions would need the checks run in a separate process. It never changes the
-notebook file.
+Still open: the learner's code runs in the same kernel as the checks, so it could still subvert
+them deliberately (patching NumPy, the checks, the import system or IPython); the sandbox keeps it
+from reading or harming anything else. The grader never changes the notebook file.
 """
 
 from __future__ import annotations
@@ -32,18 +35,27 @@ import ast
 import os
 import subprocess
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
 
 from nnscratch.config import QUICK_ENV
 from nnscratch.grade.report import CheckResult, Report
-from nnscratch.grade.restore import GradingError, identify, prologue, restore_checks, select_checks
+from nnscratch.grade.restore import prologue
+from nnscratch.grade.safefiles import find_notebooks, read_notebook  # noqa: F401 (the API)
 from nnscratch.grade.settings import Settings
 
 TIMEOUT_ENAME = "GradingTimeout"
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+#: The longest message kept from the kernel (an error's text is the learner's to choose).
+MAX_MESSAGE = 1000
+#: Output a notebook may send while graded (printed text, figures), in bytes; beyond it the run
+#: ends (:data:`OUTPUT_PROBLEM`). The solutions send at most 0.14 MB (exercise 5, full grade).
+MAX_OUTPUT_BYTES = 16 * 2**20
+#: The largest message the worker accepts from a kernel (ZMQ drops the connection beyond it).
+MAX_MESSAGE_BYTES = 64 * 2**20
+OUTPUT_PROBLEM = "the notebook's output went over the grader's limit of {mb:.0f} MB"
 
 
 def describe(cell: nbformat.NotebookNode, index: int) -> str:
@@ -53,9 +65,13 @@ def describe(cell: nbformat.NotebookNode, index: int) -> str:
     return f"cell {index + 1} (`{first}`)"
 
 
+def _cut(text: str, limit: int = MAX_MESSAGE) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _error_message(reply: dict, check: str | None, last_error: str | None = None) -> str:
     """Words for a failed cell, from the kernel's error reply."""
-    ename, evalue = reply.get("ename", "Error"), reply.get("evalue", "")
+    ename, evalue = _cut(str(reply.get("ename", "Error")), 100), _cut(str(reply.get("evalue", "")))
     if ename in (TIMEOUT_ENAME, "CheckFailed"):
         return evalue
     if ename == "NameError" and check:
@@ -114,19 +130,75 @@ def _passed_detail(client, check: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+class _Outputs:
+    """Counts what the kernel sends (stream text, figures, errors) and stops at a cap."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap, self.sent, self.over = cap, 0, False
+
+    def add(self, content: dict) -> bool:
+        """Count one message's content; False once the cap is passed."""
+        self.sent += len(str(content))
+        self.over = self.over or self.sent > self.cap
+        return not self.over
+
+
+def _client_class():
+    from nbclient import NotebookClient
+
+    class Client(NotebookClient):
+        """nbclient's client that keeps at most ``outputs.cap`` bytes of output: past it, the
+        kernel is killed (the run ends with :data:`OUTPUT_PROBLEM`)."""
+
+        outputs: _Outputs
+
+        def output(self, outs, msg, display_id, cell_index):
+            if self.outputs.add(msg.get("content", {})):
+                return super().output(outs, msg, display_id, cell_index)
+            process = getattr(getattr(self.km, "provisioner", None), "process", None)
+            if process is not None and process.poll() is None:
+                process.kill()  # the kernel's death ends the cell; the run names the cause
+            return None
+
+    return Client
+
+
+def plain_kernel(settings: Settings, cwd: Path):
+    """A kernel outside any sandbox (``--no-sandbox``): the grader's environment, with the grade's
+    mode and one BLAS thread; the notebook runs with the teacher's rights. Returns the kernel
+    manager and the keyword arguments of its start."""
+    import zmq.asyncio
+    from jupyter_client.manager import AsyncKernelManager
+
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)  # one message cannot flood the worker
+    km = AsyncKernelManager(kernel_name="python3", context=context)
+    devnull = subprocess.DEVNULL  # the kernel's own streams are not the notebook's outputs
+    start = {"env": kernel_env(settings), "cwd": str(cwd), "stdin": devnull}
+    return km, start | {"stdout": devnull, "stderr": devnull}
+
+
 def run_notebook(
     nb: nbformat.NotebookNode,
     checks: list[tuple[int, str]],
     exercise: str,
     cwd: Path,
     settings: Settings,
+    progress: Callable[[dict], None] | None = None,
+    kernel: tuple | None = None,
+    max_output: int = MAX_OUTPUT_BYTES,
+    limit_hit: Callable[[dict], str | None] | None = None,
+    sent: dict | None = None,
 ) -> tuple[list[CheckResult], list[str], str | None]:
     """Execute ``nb`` cell by cell with the grade's ``settings``.
 
+    ``progress`` is told each code cell as it starts (``{"cell": k, "of": n, "check": id}``);
+    ``kernel`` is ``(kernel manager, start keyword arguments)`` (default: :func:`plain_kernel`);
+    ``limit_hit`` names the sandbox's limit a failed cell ran into, if any (that ends the run);
+    ``sent["bytes"]`` is set to the size of the output the kernel sent.
     Returns one result per check cell, notes on the other cells' errors, and the problem that
-    ended the run early (a cell that timed out, a dead kernel, the notebook's time limit), or None.
+    ended the run early (a cell that timed out, a dead kernel, a limit), or None.
     """
-    from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
     from nbclient.util import run_sync
 
@@ -134,29 +206,31 @@ def run_notebook(
     replies: dict[int, dict] = {}
     for index in check_at:
         nb.cells[index].source = prologue(exercise, settings) + nb.cells[index].source
-    client = NotebookClient(
+    km, start = kernel or plain_kernel(settings, cwd)
+    client = _client_class()(
         nb,
-        kernel_name="python3",
+        km=km,
         allow_errors=True,
         interrupt_on_timeout=True,
         record_timing=False,
         shutdown_kernel="immediate",  # the kernel is disposable: no graceful wait at the end
         timeout=int(settings.cell_timeout),
-        resources={"metadata": {"path": str(cwd)}},
         error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "", "traceback": []},
         on_cell_executed=lambda cell, cell_index, execute_reply: replies.__setitem__(
             cell_index, execute_reply
         ),
     )
+    client.outputs = _Outputs(max_output)
     results: dict[int, CheckResult] = {}
     notes: list[str] = []
     problem, last_error, recent_error = None, None, None
     deadline = time.monotonic() + settings.notebook_timeout
-    # The kernel process's own log (not the cells' output) goes nowhere: ipykernel warns about TCP.
-    with client.setup_kernel(stderr=subprocess.DEVNULL, env=kernel_env(settings)):
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or not cell.source.strip():
-                continue
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
+    with client.setup_kernel(cleanup_kc=True, **start):
+        for position, index in enumerate(code, 1):
+            cell = nb.cells[index]
+            if progress:
+                progress({"cell": position, "of": len(code), "check": check_at.get(index)})
             remaining = deadline - time.monotonic()
             if remaining < 1:
                 problem = (
@@ -178,10 +252,14 @@ def run_notebook(
             try:
                 client.execute_cell(cell, index)
             except DeadKernelError:
-                problem = (
-                    f"the Python kernel died while running {describe(cell, index)} (the code may "
-                    "have called exit(), crashed, or used too much memory)"
-                )
+                if client.outputs.over:
+                    problem = OUTPUT_PROBLEM.format(mb=max_output / 2**20)
+                else:
+                    hit = limit_hit({"died": True}) if limit_hit else None
+                    problem = hit or (
+                        f"the Python kernel died while running {describe(cell, index)} (the code "
+                        "may have called exit(), crashed, or used too much memory)"
+                    )
                 break
             reply = (replies.get(index) or {}).get("content", {})
             failed = reply.get("status") != "ok"
@@ -193,19 +271,28 @@ def run_notebook(
                     message = "the check cell ran, but its check did not record that it passed"
                 else:
                     message = detail
-                results[index] = CheckResult(exercise, check_at[index], detail is not None, message)
+                results[index] = CheckResult(
+                    exercise, check_at[index], detail is not None, _cut(message)
+                )
                 recent_error = None
             elif failed:
-                last_error = f"{describe(cell, index)} raised {reply.get('ename', 'an error')}"
+                last_error = (
+                    f"{describe(cell, index)} raised {_cut(reply.get('ename', 'an error'), 100)}"
+                )
                 if reply.get("evalue"):
-                    evalue = reply["evalue"].strip()
-                    last_error += f": {evalue if len(evalue) <= 200 else evalue[:197] + '...'}"
+                    last_error += f": {_cut(str(reply['evalue']).strip(), 200)}"
                 recent_error = recent_error or last_error  # the first: the others may follow
                 notes.append(f"{describe(cell, index)}: {_error_message(reply, None)}")
+            hit = limit_hit(reply) if failed and limit_hit else None
             if failed and reply.get("ename") == TIMEOUT_ENAME:
                 problem = f"{describe(cell, index)} did not finish within {limit} s and was stopped"
+            elif hit or client.outputs.over:
+                problem = hit or OUTPUT_PROBLEM.format(mb=max_output / 2**20)
+            if problem:
                 run_sync(client.km.shutdown_kernel)(now=True)  # it may still be busy
                 break
+    if sent is not None:
+        sent["bytes"] = client.outputs.sent
     why = f"not run: {problem}; the checks after it cannot be trusted." if problem else "not run"
     for index, check in checks:
         if results.get(index) is None:
@@ -218,82 +305,32 @@ def grade_notebook(
     settings: Settings | None = None,
     save_dir: str | Path | None = None,
     only: list[str] | None = None,
+    **options,
 ) -> Report:
     """Grade one notebook file and return its report (never raises for a learner's mistake).
 
     ``settings`` default to a full grade with the default limits. ``only`` names the checks to run
-    (default: all); the notebook then runs up to the last of them.
+    (default: all); the notebook then runs up to the last of them. The notebook runs in a worker
+    process watched by this one (:func:`.supervisor.grade_jobs`; ``options`` go there).
     """
-    settings = settings or Settings()
-    path, start = Path(path), time.monotonic()
-    try:
-        nb = read_notebook(path)
-        exercise = identify(nb, path)
-        graded, checks = restore_checks(nb, exercise)
-        if only:
-            graded, checks = select_checks(graded, checks, only, exercise)
-    except GradingError as err:
-        return Report(str(path), "?", error=str(err), mode=settings.mode)
-    results, notes, problem = run_notebook(
-        graded, checks, exercise, path.resolve().parent, settings
-    )
-    if save_dir is not None:
-        Path(save_dir).mkdir(parents=True, exist_ok=True)
-        nbformat.write(graded, Path(save_dir) / path.name)
-    return Report(
-        str(path),
-        exercise,
-        results,
-        notes,
-        problem=problem,
-        mode=settings.mode,
-        seconds=time.monotonic() - start,
-    )
+    return grade_many(
+        [(Path(path), {"settings": settings, "save_dir": save_dir, "only": only})], **options
+    )[0]
 
 
-def read_notebook(path: Path) -> nbformat.NotebookNode:
-    """The notebook at ``path``, or GradingError saying why it cannot be read."""
-    try:
-        return nbformat.read(path, as_version=4)
-    except Exception as exc:  # noqa: BLE001 (any unreadable file is reported the same way)
-        why = str(exc).split("\n")[0][:160]
-        raise GradingError(
-            f"{path}: not a readable Jupyter notebook ({type(exc).__name__}: {why})"
-        ) from None
+def grade_many(jobs: list[tuple[Path, dict]], workers: int = 1, **options) -> list[Report]:
+    """Grade ``(path, keyword arguments of grade_notebook)`` pairs, ``workers`` notebooks at a
+    time, each in its own worker process; reports in the order given."""
+    from nnscratch.grade.supervisor import Job, grade_jobs
 
-
-def find_notebooks(paths: list[str]) -> tuple[list[Path], list[Report]]:
-    """Expand folders into their ``*.ipynb`` files; report paths missing or not notebooks."""
-    found, bad = [], []
-    for p in map(Path, paths):
-        if p.is_dir():
-            inside = sorted(q for q in p.glob("*.ipynb") if ".ipynb_checkpoints" not in q.parts)
-            if not inside:
-                bad.append(Report(str(p), "?", error=f"{p}: the folder holds no .ipynb notebooks"))
-            found += inside
-        elif p.is_file() and p.suffix == ".ipynb":
-            found.append(p)
-        else:
-            why = "no such file or folder" if not p.exists() else "not a .ipynb notebook"
-            bad.append(
-                Report(str(p), "?", error=f"{p}: {why}. Give notebooks or folders of notebooks.")
-            )
-    return found, bad
-
-
-def grade_many(jobs: list[tuple[Path, dict]], workers: int = 1) -> list[Report]:
-    """Grade ``(path, keyword arguments of grade_notebook)`` pairs, ``workers`` kernels at a time;
-    reports in the order given."""
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(_grade_kw, jobs))
-    return [_grade_kw(job) for job in jobs]
+    return grade_jobs([Job(Path(p), **kw) for p, kw in jobs], workers, **options)
 
 
 def grade_paths(paths: list[str], jobs: int = 1, **kwargs) -> list[Report]:
     """Grade every notebook named or inside the folders named; reports in the order given."""
+    options = {k: kwargs.pop(k) for k in list(kwargs) if k not in ("settings", "save_dir", "only")}
     notebooks, bad = find_notebooks(paths)
-    return bad + grade_many([(p, kwargs) for p in notebooks], jobs)
+    return bad + grade_many([(p, kwargs) for p in notebooks], jobs, **options)
 
 
 def _grade_kw(job: tuple[Path, dict]) -> Report:

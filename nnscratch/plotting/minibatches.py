@@ -30,16 +30,16 @@ def plot_gradient_length(
             f"full_length; got {sorted(length)}, {sorted(scatter)} and {full_length!r}"
         )
     fine = np.geomspace(sizes[0], sizes[-1], 100)
-    sigma2 = scatter[sizes[0]] ** 2 * sizes[0]  # one image's scatter, squared
+    v = scatter[sizes[0]] ** 2 * sizes[0]  # one image's variance: its scatter, squared
     fig, (ax_len, ax_sc) = plt.subplots(1, 2, figsize=(10, 3.6))
     ax_len.loglog(sizes, [length[b] for b in sizes], "o", color="C0", label="measured")
     ax_len.loglog(
         fine,
-        np.sqrt(full_length**2 + sigma2 / fine),
+        np.sqrt(full_length**2 + v / fine),
         "-",
         color="C0",
         alpha=0.6,
-        label=r"$\sqrt{|g|^2 + \sigma^2 / B}$",
+        label=r"$\sqrt{|g|^2 + v / B}$",
     )
     ax_len.axhline(full_length, color="0.3", ls="--", lw=1, label="full gradient $|g|$")
     ax_len.set(

@@ -152,7 +152,7 @@ def plot_misclassified(
     wrong = wrong[: rows * cols]
     titles = [
         f"{labels[i]}→{predictions[i]}"
-        + (f"\n{probs[i, predictions[i]]:.1%}" if probs is not None else "")
+        + (f"\n{probs[i, predictions[i]]:.2%}" if probs is not None else "")
         for i in wrong
     ]
     fig = plot_digits(images[wrong], labels[wrong], rows=rows, cols=cols, titles=titles)

@@ -1,7 +1,7 @@
 # minibatches with np.random.default_rng(rng), which returns a Generator unchanged and makes an
 # unseeded one from None (the docstring's contract), and the batches yielded from a generator.
 # exercise: 04_minibatch
-# passes: batch_gradients, minibatches, train_epoch
+# passes: minibatches, train_epoch
 # %% replace minibatches
 def minibatches(n, batch_size=32, rng=None):
     order = np.random.default_rng(rng).permutation(n)

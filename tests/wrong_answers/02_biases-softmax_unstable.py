@@ -1,7 +1,7 @@
 # Its own softmax without subtracting the row's maximum: exp overflows for large logits.
 # exercise: 02_biases
 # fails: forward_biases
-# passes: init_biases, backward_biases
+# passes: init_biases, bias_gradients
 # message: np.exp overflows
 # %% replace forward
 def forward(params, X):

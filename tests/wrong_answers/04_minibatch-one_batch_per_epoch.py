@@ -5,7 +5,8 @@
 # %% replace train-epoch
 def train_epoch(net, train, lr, batch_size=32, rng=None):
     for rows in minibatches(len(train), batch_size, rng):
-        grads = batch_gradients(net, train.x[rows], train.y[rows])
+        X, Y = train.x[rows], train.y[rows]
+        grads = net.backward(*net.forward(X), Y)
         for key, grad in grads.items():
             net.params[key] -= lr * grad
         return

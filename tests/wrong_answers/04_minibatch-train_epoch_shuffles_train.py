@@ -9,7 +9,8 @@ def train_epoch(net, train, lr, batch_size=32, rng=None):
     train.x[:] = train.x[order]
     train.y[:] = train.y[order]
     for first in range(0, len(train), batch_size):
-        grads = batch_gradients(net, train.x[first:first + batch_size],
-                                train.y[first:first + batch_size])
+        X = train.x[first:first + batch_size]
+        Y = train.y[first:first + batch_size]
+        grads = net.backward(*net.forward(X), Y)
         for key, grad in grads.items():
             net.params[key] -= lr * grad

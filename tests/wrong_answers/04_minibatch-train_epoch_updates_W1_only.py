@@ -5,5 +5,6 @@
 # %% replace train-epoch
 def train_epoch(net, train, lr, batch_size=32, rng=None):
     for rows in minibatches(len(train), batch_size, rng):
-        grads = batch_gradients(net, train.x[rows], train.y[rows])
+        X, Y = train.x[rows], train.y[rows]
+        grads = net.backward(*net.forward(X), Y)
         net.params["W1"] -= lr * grads["W1"]

@@ -1,7 +1,8 @@
 """Checks of exercise 1, ReLU (``exercises/01_relu.ipynb``).
 
-The function, its derivative, a network with ReLU hidden layers, and its training. The learner
-writes ``relu`` and ``relu_prime`` with NumPy, and ``ReLUNetwork.forward`` and ``.deltas`` without
+The function, its derivative, the course's three-layer network with ReLU hidden layers, and its
+training. The learner writes ``relu`` and ``relu_prime`` with NumPy, and ``ReLUNetwork.forward``
+and ``.deltas`` for three weight layers (loops over any number of layers are exercise 3's) without
 calling the course network's (``Network.forward``, ``Network.deltas``): while they run, those raise.
 """
 
@@ -180,12 +181,16 @@ def check_relu_network(ReLUNetwork: type) -> None:
                 f"ReLUNetwork does not define {method}: it inherits the course network's, which "
                 f"uses the sigmoid. Write ReLUNetwork.{method}."
             )
-    worst = max(_relu_network_at(ReLUNetwork, sizes) for sizes in ((6, 5, 4, 3), (6, 5, 5, 4, 3)))
+    worst = max(_relu_network_at(ReLUNetwork, sizes) for sizes in THREE_LAYERS)
     return (
-        "its own forward and deltas, for 3 and 4 layers: hidden layers apply ReLU, output softmax "
+        "its own forward and deltas, three layers: hidden layers apply ReLU, output softmax "
         "(stable for large logits); "
         f"inputs unchanged; gradients match central differences (max relative error {worst:.1e})"
     )
+
+
+#: Two networks of three weight layers (the course's shape, small enough for central differences).
+THREE_LAYERS = ((6, 5, 4, 3), (7, 3, 6, 4))
 
 
 def _relu_network_at(ReLUNetwork: type, sizes: tuple[int, ...]) -> float:
@@ -203,8 +208,8 @@ def _relu_network_at(ReLUNetwork: type, sizes: tuple[int, ...]) -> float:
     if len(activations) != L + 1 or len(zs) != L:
         raise CheckFailed(
             f"{what} should return {L + 1} activations [X, A1, ..., A{L}] and {L} weighted sums "
-            f"[Z1, ..., Z{L}]; got {len(activations)} and {len(zs)}. Loop over the network's "
-            "self.num_layers weight layers."
+            f"[Z1, ..., Z{L}]; got {len(activations)} and {len(zs)}: one of each per layer of "
+            "the three."
         )
     for l, n in enumerate(sizes[1:], start=1):
         shape(array(zs[l - 1], f"zs[{l - 1}]"), (5, n), f"{what}: Z{l} (zs[{l - 1}])")

@@ -1,8 +1,10 @@
 """Checks of exercise 2, biases (``exercises/02_biases.ipynb``).
 
-Their initialization, the forward and backward pass with biases, and the training. The learner
-writes ``init_biases``, ``forward`` and the bias gradients of ``backward`` in NumPy: while they run,
-the course network (its constructor, ``forward``, ``deltas``, ``backward``) raises.
+Their initialization, the forward pass with biases, their gradients, and the training. The learner
+writes ``init_biases``, ``forward`` and ``bias_gradients`` (from the errors of the three layers) in
+NumPy: while they run, the course network (its constructor, ``forward``, ``deltas``, ``backward``)
+raises. The weights' gradients come from ``Network.backward`` in the notebook's given
+``BiasNetwork``: the batch gradient of the weights is exercise 3's to write.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import numpy as np
 from nnscratch.gradcheck import numerical_gradient, rel_error
 from nnscratch.grade.fixtures import (
     at_least,
-    call_backward,
     gradient_hint,
+    gradient_ratio,
     network,
     network_methods,
     stable_softmax,
@@ -148,34 +150,33 @@ def check_forward_biases(forward: Callable) -> None:
 
 
 @check
-def check_backward_biases(backward: Callable) -> None:
-    """``backward(params, activations, zs, Y)`` returns dW and db, matching central differences,
-    and leaves its inputs alone."""
+def check_bias_gradients(bias_gradients: Callable) -> None:
+    """``bias_gradients(deltas)`` returns db1, db2, db3 of the mean loss over the batch, matching
+    central differences, and leaves the errors alone."""
     ref = network(BIAS_SIZES, seed=7, biases=True)
     batch = 6
     X, Y = toy_batch(BIAS_SIZES[0], BIAS_SIZES[-1], batch, seed=8)
-    what = "backward(params, activations, zs, Y) for a batch of 6, sizes (12, 7, 5, 4)"
-    grads = call_backward(backward, what, ref, X, Y, _yours)
-    keys = [f"W{l}" for l in range(1, 4)] + [f"b{l}" for l in range(1, 4)]
-    if (
-        isinstance(grads, dict)
-        and all(f"W{l}" in grads for l in range(1, 4))
-        and not any(f"b{l}" in grads for l in range(1, 4))
-    ):
-        raise CheckFailed(
-            f"{what} returned gradients for W1, W2, W3 but none for b1, b2, b3: without them the "
-            "biases are never updated and stay at their initial values. Return db1, db2, db3 too, "
-            "under the keys 'b1', 'b2', 'b3'."
-        )
-    grads = keyed(grads, what, keys)
-    for key in keys:
+    activations, zs = ref.forward(X)
+    deltas = [np.array(D) for D in ref.deltas(activations, zs, Y)]
+    what = "bias_gradients(deltas) for a batch of 6, sizes (12, 7, 5, 4)"
+    hint = "Training reads the errors again for the weights' gradients."
+    with _yours(what), unchanged(what, hint, deltas=deltas):
+        grads = call(bias_gradients, what, deltas)
+    keys = [f"b{l}" for l in range(1, 4)]
+    grads = keyed(grads, what, keys, "One gradient per bias, under the keys of the biases.")
+    for l, key in enumerate(keys, start=1):
         g, want = array(grads[key], f"the gradient '{key}'"), ref.params[key]
         if g.shape != want.shape:
             hint = ""
-            if key.startswith("b") and g.shape == (batch, want.size):
+            if g.shape == (batch, want.size):
                 hint = (
                     " It has one row per image: the gradient of the *mean* loss has the shape of "
                     f"{key}; reduce over the batch."
+                )
+            elif g.size == 1:
+                hint = (
+                    f" It is one number: each of the {want.size} biases of layer {l} has its own "
+                    f"gradient, one entry per neuron (per column of Delta{l})."
                 )
             raise CheckFailed(
                 f"{what}: d{key} has shape {g.shape}, but {key} has shape {want.shape}; a "
@@ -193,20 +194,35 @@ def check_backward_biases(backward: Callable) -> None:
         err = rel_error(mine, numeric)
         worst = max(worst, err)
         if err > GRAD_TOL:
+            hint = _fixed_divisor(mine, numeric, batch) or gradient_hint(key, mine, numeric, batch)
             raise CheckFailed(
                 f"{what}: d{key} disagrees with central differences: relative error {err:.2e} (a "
-                "correct gradient gives below "
-                f"{GRAD_TOL:.0e}).{gradient_hint(key, mine, numeric, batch)}"
+                f"correct gradient gives below {GRAD_TOL:.0e}).{hint}"
             )
     return (
-        "dW and db have their parameters' shapes and match central differences (max relative error "
-        f"{worst:.1e}); inputs unchanged"
+        "db1, db2, db3 have their biases' shapes and match central differences (max relative "
+        f"error {worst:.1e}); the errors unchanged"
+    )
+
+
+def _fixed_divisor(mine: np.ndarray, true: np.ndarray, batch: int) -> str:
+    """A sentence when ``mine`` is the batch's sum divided by a number other than its size."""
+    c = gradient_ratio(mine, true)
+    if c is None or c <= 0 or abs(c - 1) < 1e-6 or abs(c - batch) < 1e-6 * batch:
+        return ""
+    divisor = batch / c
+    if abs(divisor - round(divisor)) > 1e-6:
+        return ""
+    return (
+        f" It is the sum over the batch divided by {round(divisor)}, but this batch holds "
+        f"{batch} images: divide by the number of rows of the errors, the batch's own size (the "
+        "last batch of an epoch can be smaller)."
     )
 
 
 @check
 def check_biases_training(net: Any) -> None:
-    """The network trained with the learner's forward and backward has biases that training
+    """The network trained with the learner's forward and bias gradients has biases that training
     changed, and reaches the expected accuracy on the grade's validation images."""
     if not isinstance(net, Network):
         raise CheckFailed(f"net should be the trained network, got {type(net).__name__}.")
@@ -214,7 +230,7 @@ def check_biases_training(net: Any) -> None:
     if cls.forward is Network.forward or cls.backward is Network.backward:
         raise CheckFailed(
             f"net is a {cls.__name__} that runs the course network's forward or backward: train "
-            "the BiasNetwork, which runs your forward and backward."
+            "the BiasNetwork, which runs your forward and bias_gradients."
         )
     for l in range(1, net.num_layers + 1):
         if f"b{l}" not in net.params:
@@ -227,14 +243,14 @@ def check_biases_training(net: Any) -> None:
         if b.size > 1 and np.all(b == b.flat[0]) and b.flat[0] == 0:
             raise CheckFailed(
                 f"after training, every entry of b{l} is still 0: the biases were never updated. "
-                "Does backward return their gradients 'b1', 'b2', 'b3'?"
+                "Does bias_gradients return their gradients 'b1', 'b2', 'b3'?"
             )
         if b.size > 1 and np.all(b == b.flat[0]):
             raise CheckFailed(
                 f"after training, every entry of b{l} has the same value {b.flat[0]:.4g}: from 0, "
-                "training moved them all by the same amount at every step, so the gradient "
-                f"of b{l} that backward returns is one number for the whole layer instead of one "
-                f"per neuron (the mean of Delta{l} over the batch, a vector)."
+                "training moved them all by the same amount at every step, so the gradient of "
+                f"b{l} that bias_gradients returns is one number for the whole layer instead of "
+                f"one per neuron (the mean of Delta{l} over the batch, a vector)."
             )
     acc = trained_accuracy(net, "biases", "net")
     return f"the biases were trained; validation accuracy {acc:.4f} ({at_least('biases')})"

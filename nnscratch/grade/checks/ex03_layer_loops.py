@@ -1,8 +1,10 @@
 """Checks of exercise 3, layer loops (``exercises/03_layer_loops.ipynb``).
 
 Any number of layers: initialized, run forward, backpropagated and trained. The learner writes
-``init_params``, ``forward`` and ``backward`` as loops in NumPy: while they run, the course network
-(its constructor, ``forward``, ``deltas``, ``backward``) raises.
+``init_params``, ``forward`` and ``backward`` as loops over the layers in NumPy (the one exercise
+that writes them), ``backward`` with one matrix product per layer for the whole batch (no Python
+loop over the images): while they run, the course network (its constructor, ``forward``,
+``deltas``, ``backward``) raises.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nnscratch.gradcheck import numerical_gradient, rel_error
+from nnscratch.grade.batch_loops import no_loop_over_images
 from nnscratch.grade.fixtures import (
     call_backward,
     gradient_hint,
@@ -86,7 +89,7 @@ def _same_draws(params: dict, keys: list[str], what: str) -> None:
 OTHER_SCALES = [
     (
         lambda n_in, n_out: np.sqrt(2.0 / n_in),
-        "That is He's sqrt(2 / n_in), the scale for ReLU layers (exercise 6); these layers are "
+        "That is He's sqrt(2 / n_in), the scale for ReLU layers (exercise 1); these layers are "
         "sigmoid ones.",
     ),
     (lambda n_in, n_out: np.sqrt(1.0 / n_in), "That is the fan-in rule, sqrt(1 / n_in)."),
@@ -259,7 +262,8 @@ def _order_hint(params: dict, activations: list, zs: list, l: int) -> str:
 
 @check
 def check_backward_loops(backward: Callable) -> None:
-    """``backward(params, activations, zs, Y)`` matches central differences, 1, 3 and 5 layers."""
+    """``backward(params, activations, zs, Y)`` matches central differences, 1, 3 and 5 layers,
+    and the course network for 10, without a Python loop over the images."""
     worst = 0.0
     for small, sizes in zip(SMALL_LOOP_SIZES, LOOP_SIZES):
         for dims, full in ((small, True), (sizes, False)):
@@ -309,9 +313,11 @@ def check_backward_loops(backward: Callable) -> None:
                         f"{GRAD_TOL:.0e}).{gradient_hint(key, mine, numeric, batch)}"
                     )
     _backward_deep(backward)
+    no_loop_over_images(backward)  # (delegating to the course network failed above)
     return (
         "gradients of every layer match central differences for 1, 3 and 5 layers (max relative "
-        f"error {worst:.1e}) and the course network's for 10; inputs unchanged"
+        f"error {worst:.1e}) and the course network's for 10, without a loop over the images; "
+        "inputs unchanged"
     )
 
 

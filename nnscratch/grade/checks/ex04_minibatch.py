@@ -1,12 +1,13 @@
-"""Checks of exercise 4, mini-batch gradient descent (``exercises/04_minibatch.ipynb``).
+"""Checks of exercise 4, mini-batch training (``exercises/04_minibatch.ipynb``).
 
-The gradients of a batch, shuffled batches, one epoch of steps, and the training. The learner's
-functions may run ``net.forward`` and ``net.deltas``; while they run, the course's own gradients,
-training and update steps (``Network.backward``, ``.step``, ``.train``, ``nnscratch.fast``'s steps,
-``nnscratch.optim.sgd``) raise.
+Shuffled batches, one epoch of steps, and the training. The learner's functions may run
+``net.forward`` and ``net.backward`` (chapter 4's batch gradient, which exercise 3 wrote for any
+number of layers); while they run, the course's own training and update steps (``Network.step``,
+``.train``, ``nnscratch.fast``'s steps, ``nnscratch.optim.sgd``) raise: the batches, the last and
+smaller batch, the loop and the update are the learner's.
 
 Notation of the messages, as in the statement: a batch is a matrix with one row per image,
-``Delta_l`` the errors of layer l (one row per image), ``dL/dW_l = Delta_l^T A_(l-1) / B``.
+``dL/dW_l`` the gradient of the batch's mean loss.
 """
 
 from __future__ import annotations
@@ -19,16 +20,13 @@ import numpy as np
 
 from nnscratch.data import Split
 from nnscratch.gradcheck import rel_error
-from nnscratch.grade.batch_loops import no_loop_over_images
 from nnscratch.grade.fixtures import (
     Recorder,
     at_least,
     fast_steps,
-    gradient_hint,
     gradient_ratio,
     network,
     network_methods,
-    toy_batch,
     toy_split,
     trained_accuracy,
     weight_keys,
@@ -38,10 +36,7 @@ from nnscratch.grade.harness import (
     array,
     call,
     check,
-    finite,
     forbidden,
-    keyed,
-    shape,
     unchanged,
 )
 
@@ -51,56 +46,9 @@ SIZES = (6, 5, 4, 3)
 def _yours(what: str):
     return forbidden(
         what,
-        network_methods("backward", "step", "train") + fast_steps(),
-        "write it yourself from net.forward and net.deltas (that is the point of the exercise).",
-    )
-
-
-#: The networks batch_gradients is tried on: 3, 5 and 1 weight layers, with a batch of each size.
-GRADIENT_CASES = (((6, 5, 4, 3), 8, 21), ((6, 5, 5, 4, 4, 3), 3, 23), ((6, 3), 5, 25))
-
-
-@check
-def check_batch_gradients(batch_gradients: Callable) -> None:
-    """``batch_gradients(net, X, Y)`` is the mean over the batch of the per-image gradients, for
-    any number of layers, computed without a Python loop over the images."""
-    for sizes, batch, seed in GRADIENT_CASES:
-        keys = weight_keys(sizes)
-        net, ref = network(sizes, seed=seed), network(sizes, seed=seed)
-        X, Y = toy_batch(sizes[0], sizes[-1], batch, seed=seed + 1)
-        per_image = [ref.backward(*ref.forward(X[i]), Y[i]) for i in range(batch)]
-        what = f"batch_gradients(net, X, Y) for a batch of {batch}, sizes {sizes}"
-        with _yours(what), unchanged(what, X=X, Y=Y, params=net.params):
-            grads = call(batch_gradients, what, net, X, Y)
-        layers = f"{len(keys)} weight layer{'s' if len(keys) > 1 else ''}"
-        grads = keyed(
-            grads,
-            what,
-            keys,
-            f"This network has {layers} (net.num_layers = {len(keys)}): return one gradient "
-            "per layer, for any number of layers.",
-        )
-        for key in keys:
-            g = array(grads[key], f"{what}: d{key}")
-            shape(
-                g,
-                ref.params[key].shape,
-                f"{what}: d{key}",
-                "Each gradient has the shape of its weight matrix: combine the images with one "
-                "matrix product, Delta_l^T A_(l-1).",
-            )
-            finite(g, f"{what}: d{key}")
-            mean = np.mean([p[key] for p in per_image], axis=0)
-            err = rel_error(g, mean)
-            if err > 1e-9:
-                raise CheckFailed(
-                    f"{what}: d{key} is not the mean of the {batch} per-image gradients (relative "
-                    f"error {err:.2e}).{gradient_hint(key, np.asarray(g, float), mean, batch)}"
-                )
-    no_loop_over_images(batch_gradients)
-    return (
-        "the mean of the per-image gradients, for 3, 5 and 1 layers, without a loop over the "
-        "images; inputs unchanged"
+        network_methods("step", "train") + fast_steps(),
+        "write the loop and the update yourself, from net.forward and net.backward (that is the "
+        "point of the exercise).",
     )
 
 
