@@ -163,12 +163,7 @@ def test_exercise_holds_stubs_not_solutions(name):
         )
 
 
-# The capstone before issue 21's ladder has no opening yet; its own branch renames it (07_capstone),
-# which this exception does not name: the renamed capstone is held to the rule.
-WITHOUT_OPENING = {"06_capstone"}
-
-
-@pytest.mark.parametrize("name", [n for n in NAMES if n not in WITHOUT_OPENING])
+@pytest.mark.parametrize("name", NAMES)
 def test_exercise_opens_like_a_chapter(name):
     """Under its title, each solution and its exercise say what the learner will be able to do and
     how long it takes, in the chapters' form (the teacher's syllabus is generated from them)."""
@@ -261,18 +256,6 @@ def test_exercise_states_the_test_error_its_check_allows(name):
         f"{name}: the statement gives {stated} (full, quick), settings.MAX_TEST_ERROR "
         f"{expected}: write 'at most F% in a full grade, Q% in a quick one'"
     )
-
-
-def test_the_capstone_opens_like_the_chapters():
-    """What the learner will be able to do and how long it takes, right under the title, in the
-    solution's markdown and so in the exercise's (the form tests/test_notebooks.py checks)."""
-    from test_notebooks import OPENING
-
-    for folder in ("solutions", "exercises"):
-        nb = nbformat.read(ROOT / folder / "07_capstone.ipynb", as_version=4)
-        title = next(c for c in nb.cells if c.cell_type == "markdown")
-        first = title.source.split("\n", 1)[1].lstrip("\n")
-        assert OPENING.match(first), f"{folder}/07_capstone.ipynb: {first[:200]!r}"
 
 
 def test_a_misreported_test_error_is_named():
