@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import copy
+import csv
 import re
 import subprocess
 import sys
@@ -427,6 +428,27 @@ def test_a_notebook_of_an_old_exercise_id_is_graded(tmp_path):
     report = runner.grade_notebook(path, quick, only=["init_params"])
     assert report.error is None and report.exercise == "07_capstone", _table(report)
     assert [(r.check, r.passed) for r in report.results] == [("init_params", True)], _table(report)
+
+
+def test_a_class_gradebook_takes_the_old_exercise_id(tmp_path):
+    """``--csv --exercises 06_capstone`` makes the gradebook of the capstone under its new id: a
+    notebook named by the old id is graded as 07_capstone, one refused (a symbolic link) is listed
+    under 07_capstone too, and no row names the old id (quick, outside the sandbox, one cell)."""
+    folder, out = tmp_path / "submissions", tmp_path / "grades.csv"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")])
+    nb.metadata["nnscratch"] = {"exercise": "06_capstone"}
+    nbformat.write(nb, folder / "alice-06_capstone.ipynb")
+    (folder / "bob-06_capstone.ipynb").symlink_to(folder / "alice-06_capstone.ipynb")
+    command = [sys.executable, "-m", "nnscratch.grade", "--quick", "--no-sandbox"]
+    command += ["--exercises", "06_capstone", "--csv", str(out), str(folder)]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    with open(out, newline="") as f:
+        rows = {(r["learner"], r["exercise"]): r for r in csv.DictReader(f)}
+    assert sorted(rows) == [("alice", "07_capstone"), ("bob", "07_capstone")], rows
+    assert rows[("alice", "07_capstone")]["problem"] == "", rows  # graded: its checks fail
+    assert "symbolic link" in rows[("bob", "07_capstone")]["problem"], rows
 
 
 # --------------------------------------------------------------------------------------------
