@@ -50,8 +50,8 @@ HTML = built_site().resolve()
 TOC = Path(os.environ.get("NNSCRATCH_TOC") or ROOT / "_toc.yml").resolve()
 SCREENSHOTS = HTML.parent / "screenshots"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
-# Pages of an earlier numbering of the chapters: each old URL redirects to the page's new place
-# (sphinx-reredirects), so that links to the published site keep working.
+# Pages of an earlier numbering of the chapters and exercises: each old URL redirects to the
+# page's new place (sphinx-reredirects), so that links to the published site keep working.
 REDIRECTS: dict[str, str] = CONFIG["sphinx"]["config"].get("redirects", {})
 
 # Harmless errors every stock Jupyter Book 1.x page logs, by exact text. Anything else fails.

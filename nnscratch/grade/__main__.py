@@ -232,16 +232,17 @@ def _grade(args: argparse.Namespace, settings: Settings, options: dict) -> int:
 
 def _gradebook(args: argparse.Namespace, settings: Settings, options: dict) -> int:
     from nnscratch.grade import gradebook as book
-    from nnscratch.grade.restore import released
+    from nnscratch.grade.restore import exercise_id
 
     folders = [Path(p) for p in args.paths]
     missing = [str(f) for f in folders if not f.is_dir()]
-    unknown = [e for e in args.exercises or [] if e not in released()]
+    unknown = [e for e in args.exercises or [] if exercise_id(e) is None]
     if missing or unknown:
         why = f"not a folder: {', '.join(missing)}" if missing else ""
         why += f"{'; ' if why else ''}unknown exercises: {', '.join(unknown)}" if unknown else ""
         print(f"cannot make a gradebook: {shown(why)}", file=sys.stderr)
         return 2
+    exercises = [exercise_id(e) for e in args.exercises] if args.exercises else None  # old ids
     collected = book.collect_all(folders, options["max_size"])
     count = sum(s.problem is None for s in collected[0])
     args.csv.parent.mkdir(parents=True, exist_ok=True)
@@ -253,7 +254,7 @@ def _gradebook(args: argparse.Namespace, settings: Settings, options: dict) -> i
         f"not graded yet: the grade started at {started} and has not finished (still running, "
         "or stopped before it could write the grades)"
     )
-    book.write_csv(book.placeholder(*collected, running, args.exercises), args.csv)
+    book.write_csv(book.placeholder(*collected, running, exercises), args.csv)
     _announce(settings, count)
     status = 0
     try:
@@ -261,7 +262,7 @@ def _gradebook(args: argparse.Namespace, settings: Settings, options: dict) -> i
             folders,
             settings,
             jobs=args.jobs,
-            exercises=args.exercises,
+            exercises=exercises,
             collected=collected,
             progress=Progress(count),
             **options,

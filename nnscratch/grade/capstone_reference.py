@@ -58,13 +58,6 @@ def ref_backward(params: dict, X: np.ndarray, Y: np.ndarray, negatives: float = 
     return grads
 
 
-def ref_accuracy(params: dict, split: Any) -> float:
-    params = {k: np.asarray(v, dtype=np.float32) for k, v in params.items()}
-    chunks = range(0, len(split.labels), 2000)
-    probs = np.concatenate([ref_forward(params, split.x[i : i + 2000])[0][-1] for i in chunks])
-    return float(np.mean(probs.argmax(axis=1) == split.labels))
-
-
 def params_of(value: Any, sizes: tuple[int, ...], what: str) -> dict:
     params = dict(keyed(value, what, param_keys(sizes), "One W_l and b_l per layer, the last too."))
     for l in range(1, len(sizes)):
@@ -82,3 +75,124 @@ def trained(params: Any, what: str) -> dict:
     L = len([k for k in params if str(k).startswith("W")])
     sizes = (784, *(np.shape(params.get(f"W{l}"))[0] for l in range(1, L + 1)))
     return params_of(params, sizes, what)
+
+
+# --------------------------------------------------------------------------------------------
+# What a trained network scores, measured by the grader
+# --------------------------------------------------------------------------------------------
+
+
+def ref_probs(params: dict, X: np.ndarray, chunk: int = 2000) -> np.ndarray:
+    """The softmax outputs ``(N, n_L)`` of a network for ``X: (N, n_0)``, in float32 as the
+    notebook computes them."""
+    params = {k: np.asarray(v, dtype=np.float32) for k, v in params.items()}
+    X = np.asarray(X, dtype=np.float32)
+    return np.concatenate(
+        [ref_forward(params, X[i : i + chunk])[0][-1] for i in range(0, len(X), chunk)]
+    )
+
+
+def ref_evaluate(params: dict, split: Any) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) of a network on a split, as the notebook's ``evaluate``."""
+    probs = ref_probs(params, split.x)
+    p_true = probs[np.arange(len(probs)), split.labels].astype(np.float64)
+    loss = float(-np.mean(np.log(np.maximum(p_true, np.finfo(np.float32).tiny))))
+    return loss, float(np.mean(probs.argmax(axis=1) == split.labels))
+
+
+def error_rate(probs: np.ndarray, labels: np.ndarray) -> float:
+    """The fraction of images whose most probable digit is not their label."""
+    return float(np.mean(probs.argmax(axis=1) != labels))
+
+
+def grade_test_split() -> Any:
+    """The test split of the grade (all 10,000 images, or the quick slice of 1,000), loaded by the
+    grader whatever the notebook loaded or changed."""
+    from nnscratch.data import mnist_splits
+    from nnscratch.grade.settings import current
+
+    return mnist_splits(quick=current().quick).test
+
+
+def forward_problem(acts, zs, params, X, L) -> str | None:
+    want_a, want_z = ref_forward(params, X)
+    for l in range(1, L + 1):
+        for name, mine, ref in (("Z", zs, want_z), ("A", acts[1:], want_a[1:])):
+            got = array(mine[l - 1], f"{name}{l}")
+            shape(got, ref[l - 1].shape, f"forward: {name}{l}")
+            if not np.allclose(got, ref[l - 1], rtol=1e-9, atol=1e-12):
+                no_bias = ref_forward(params, X, last_bias=False)
+                if l == L and np.allclose(got, (no_bias[1] if name == "Z" else no_bias[0][1:])[-1]):
+                    return (
+                        f"the last layer's Z{L} leaves out its bias b{L}: every layer adds its "
+                        "bias, the output layer too (Z_l = A_(l-1) W_l^T + b_l)."
+                    )
+                last = "softmax of each row of Z_L" if l == L else "ReLU, max(Z_l, 0)"
+                return (
+                    f"{name}{l} differs from Z_l = A_(l-1) W_l^T + b_l, then A_l = {last} "
+                    f"(largest difference {np.max(np.abs(got - ref[l - 1])):.3g})."
+                )
+    return None
+
+
+def networks(nets: Any) -> list[dict]:
+    if not isinstance(nets, (list, tuple)) or len(nets) < 2:
+        got = f"{len(nets)} network" if isinstance(nets, (list, tuple)) else type(nets).__name__
+        raise CheckFailed(
+            f"nets should be a list of at least two trained networks (an ensemble), got {got}."
+        )
+    nets = [trained(p, f"nets[{i}]") for i, p in enumerate(nets)]
+    same = [i for i, p in enumerate(nets) if np.array_equal(p["W1"], nets[0]["W1"])]
+    if len(same) > 1:
+        raise CheckFailed(
+            f"nets[0] and nets[{same[1]}] are the same network: an ensemble averages networks "
+            "trained from different seeds; train must use its seed for the initial weights and "
+            "the order of the batches."
+        )
+    return nets
+
+
+#: How many test images a reported error may differ by from the grader's (an argmax that a
+#: float32 rounding flips).
+TEST_ERROR_IMAGES = 1
+
+
+def misreported(
+    name: str, value: Any, true: float, other: float, n: int, mean_of_errors: float = np.nan
+) -> str | None:
+    """Why the test error ``name`` the notebook reports is not the grader's ``true`` (``other``:
+    the grader's measurement of the other network, single or ensemble; ``mean_of_errors``: the
+    mean of the networks' own errors), or None if it is."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{name} should be a number (a fraction of the test images), got {value!r:.40}."
+    value = float(value)
+
+    def close(a: float, b: float) -> bool:
+        return abs(a - b) * n <= TEST_ERROR_IMAGES + 1e-6  # in images, rounding aside
+
+    if close(value, true):
+        return None
+    whose = "nets[0] alone" if name == "single_error" else "the ensemble"
+    known = [  # (does the value match it, what it is)
+        (
+            close(value, other) and not close(true, other),
+            "the ensemble's" if name == "single_error" else "nets[0]'s alone",
+        ),
+        (
+            name == "ensemble_error" and close(value, mean_of_errors),
+            "the mean of the networks' own errors, where the ensemble averages their "
+            "probabilities (ensemble_proba), then takes the most probable digit",
+        ),
+        (close(value, 1 - true), "an accuracy, where the error is the fraction misclassified"),
+        (close(value / 100, true), "a percentage: report a fraction, as np.mean gives it"),
+    ]
+    found = [what for matches, what in known if matches]
+    why = (
+        f"that is {' or '.join(found)}"
+        if found
+        else f"measure {whose} on data.test, the {n:,} test images"
+    )
+    return (
+        f"{name} is {value:.4f}, but {whose} misclassifies {true:.4f} of the test images (the "
+        f"grader's measurement): {why}."
+    )

@@ -7,7 +7,6 @@ Everything is generated here with fixed seeds at grading time; no expected value
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -76,73 +75,6 @@ def toy_images(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
     """``n`` random float32 images (784 pixels), their one-hot targets and labels."""
     labels = rng.integers(0, 10, n)
     return rng.random((n, 784), dtype=np.float32), np.eye(10, dtype=np.float32)[labels], labels
-
-
-def tied_validation(rng: np.random.Generator, images: int = 10) -> Split:
-    """Validation images each repeated with all ten labels: whatever a network predicts, exactly
-    one copy in ten is right, so every epoch's accuracy is 0.1, a curve tied at every epoch."""
-    x = np.repeat(rng.random((images, 784), dtype=np.float32), 10, axis=0)
-    labels = np.tile(np.arange(10), images)
-    return Split(x, np.eye(10, dtype=np.float32)[labels], labels)
-
-
-def check_epoch_steps(
-    steps: list, train: Split, epochs: int, names: dict, what: str
-) -> list[list[int]]:
-    """The capstone's training, replayed from its ``train_step`` calls (:func:`calls_of`): on
-    ``train`` only, every image once per epoch in a new order, batches of the notebook's
-    ``BATCH_SIZE`` (the last smaller), at the rates of its cosine schedule from ``LR`` towards 0.
-    Returns the rows of ``train`` each epoch visited, in order."""
-    if not steps:
-        raise CheckFailed(f"{what} never called train_step: train makes one train_step per batch.")
-    row = {x.tobytes(): i for i, x in enumerate(np.asarray(train.x, dtype=np.float32))}
-    batch, peak = int(names.get("BATCH_SIZE", 128)), float(names.get("LR", 2e-3))
-    per_epoch = math.ceil(len(train) / batch)
-    orders, rates = [], []
-    for args, kwargs in steps:
-        X = np.asarray(args[2] if len(args) > 2 else kwargs.get("X"), dtype=np.float32)
-        rows = [row.get(np.ascontiguousarray(x).tobytes(), -1) for x in np.atleast_2d(X)]
-        if -1 in rows:
-            raise CheckFailed(
-                f"{what} trained on images that are not data.train's (the validation images?): "
-                "train on data.train only; data.val measures each epoch, and a network trained "
-                "on it measures itself."
-            )
-        orders.append(rows)
-        rates.append(float(args[4] if len(args) > 4 else kwargs.get("lr", np.nan)))
-    if len(steps) != epochs * per_epoch:
-        raise CheckFailed(
-            f"{what} made {len(steps)} train_step calls for {epochs} epochs of {len(train)} "
-            f"images in batches of {batch}: expected {epochs * per_epoch}, one per batch, the "
-            "last batch of an epoch smaller."
-        )
-    epoch_rows = [sum(orders[e * per_epoch : (e + 1) * per_epoch], []) for e in range(epochs)]
-    for e, seen in enumerate(epoch_rows, start=1):
-        if sorted(seen) != list(range(len(train))):
-            raise CheckFailed(
-                f"{what}: epoch {e} did not train on every training image exactly once "
-                f"({len(set(seen))} of {len(train)}): split a permutation into batches, the "
-                "last one smaller."
-            )
-    if epochs > 1 and epoch_rows[0] == epoch_rows[1]:
-        raise CheckFailed(
-            f"{what}: epochs 1 and 2 visited the images in the same order: draw a new "
-            "permutation from rng at the start of every epoch."
-        )
-    total = epochs * per_epoch
-    schedule = names.get("cosine_lr")  # the notebook's own, if it changed the given one
-    if not callable(schedule):
-        schedule = lambda k, n: 0.5 * peak * (1 + math.cos(math.pi * k / n))  # noqa: E731
-    expected = [float(schedule(k, total)) for k in range(total)]
-    if not np.allclose(rates, expected, rtol=1e-6, atol=1e-12):
-        shown = ", ".join(f"{r:.2e}" for r in rates)
-        raise CheckFailed(
-            f"{what}: the learning rates given to train_step were [{shown}]; the schedule is "
-            f"cosine_lr(step, total_steps), with step counting the batches from 0 across all "
-            f"epochs and total_steps = epochs x batches per epoch ({total} here), so that the "
-            "first step has the rate LR and the last a small one (0 would come one step later)."
-        )
-    return epoch_rows
 
 
 # --------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nnscratch.grade.report import Report
-from nnscratch.grade.restore import GradingError, identify, released
+from nnscratch.grade.restore import ALIASES, GradingError, identify, named_in, released
 from nnscratch.grade.runner import grade_many, read_notebook
 from nnscratch.grade.safefiles import MAX_NOTEBOOK_BYTES, entries, notebooks_below, refusal
 from nnscratch.grade.safetext import csv_cell, shown
@@ -61,7 +61,7 @@ def total_checks(exercise: str) -> int:
 def learner_of(path: Path) -> str:
     """The learner of a loose file ``LEARNER-EXERCISE.ipynb``: its name without the exercise."""
     stem = path.stem
-    for exercise in released():
+    for exercise in [*released(), *ALIASES]:  # an old id too (alice-06_capstone.ipynb)
         if exercise in stem:
             rest = stem.replace(exercise, " ")
             return re.sub(r"[\s_.-]+$|^[\s_.-]+", "", rest).strip() or stem
@@ -69,7 +69,7 @@ def learner_of(path: Path) -> str:
 
 
 def _refused(learner: str, path: Path, why: str) -> Submission:
-    names = [e for e in released() if e in path.stem]
+    names = named_in(path.stem)  # an old id counts as its new one
     return Submission(learner, path, names[0] if len(names) == 1 else UNKNOWN, why)
 
 

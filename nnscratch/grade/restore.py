@@ -4,6 +4,8 @@ An edited check cell is replaced where it stands and a deleted one re-inserted a
 the release's manifest (``manifest.json``), so that editing or deleting a check cannot make it
 pass. Each restored check cell starts by reloading the check harness and the exercise's module of
 checks, so that a check function the learner's code defined or patched is not the one that runs.
+An exercise whose id changed keeps its old id as an alias (:data:`ALIASES`), so that a notebook
+handed in under the old id is still graded, as the exercise it now is.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ CHECK_SUPPORT = [
     "nnscratch.grade.trajectories",
     "nnscratch.grade.batch_loops",
     "nnscratch.grade.capstone_reference",
+    "nnscratch.grade.capstone_training",
     "nnscratch.grade.dropout_reference",
 ]
 
@@ -55,16 +58,39 @@ def prologue(exercise: str, settings: Settings) -> str:
     )
 
 
+#: Exercise ids of earlier releases -> the id of the same exercise now. The capstone was exercise
+#: 6 until the regularization exercise came before it (issue 21). A notebook that names an old id,
+#: in its metadata or its file name (``alice-06_capstone.ipynb``), is graded as the exercise it now
+#: is, against that exercise's current checks.
+ALIASES: dict[str, str] = {"06_capstone": "07_capstone"}
+
+
+def exercise_id(name: object) -> str | None:
+    """The current id of the exercise ``name`` names (itself, or an old id's new one), else None."""
+    if not isinstance(name, str):
+        return None
+    name = ALIASES.get(name, name)
+    return name if name in released() else None
+
+
+def named_in(stem: str) -> list[str]:
+    """The exercises a file name names, by their current ids (an old id counts as its new one)."""
+    found = [exercise_id(key) for key in [*released(), *ALIASES] if key in stem]
+    return list(dict.fromkeys(key for key in found if key))
+
+
 def identify(nb: nbformat.NotebookNode, path: Path) -> str:
     """The exercise a notebook belongs to: what its metadata and its file name say.
 
     Metadata and file name may each name it; when both name a known exercise they must agree (a
-    notebook of exercise 1 handed in as ``alice-02_biases.ipynb`` is not graded as either).
+    notebook of exercise 1 handed in as ``alice-02_biases.ipynb`` is not graded as either). An
+    old id (:data:`ALIASES`) names the exercise it became. Returns the current id.
     """
     known = released()
-    meta = nb.metadata.get("nnscratch", {}).get("exercise")
-    in_name = [key for key in known if key in path.stem]
-    if meta in known:
+    named = nb.metadata.get("nnscratch", {}).get("exercise")
+    meta = exercise_id(named)
+    in_name = named_in(path.stem)
+    if meta is not None:
         if in_name and meta not in in_name:
             raise GradingError(
                 f"{path}: its metadata says it is exercise {meta}, but its file name names "
@@ -80,7 +106,7 @@ def identify(nb: nbformat.NotebookNode, path: Path) -> str:
             f"exercises ({', '.join(in_name)}) and its metadata none. Keep one exercise name in "
             "the file name (e.g. alice-02_biases.ipynb)."
         )
-    what = f"names an unknown exercise {meta!r}" if meta else "names no exercise"
+    what = f"names an unknown exercise {named!r}" if named else "names no exercise"
     raise GradingError(
         f"{path}: cannot tell which exercise this is: its metadata {what}, and its file name "
         f"contains none of {', '.join(known)}. Grade a notebook made from exercises/, or rename "

@@ -38,6 +38,12 @@ MIN_ACCURACY = {
     "capstone": {"full": 0.98, "quick": 0.90},  # the validation run; teachers/grading.md
 }
 
+#: Highest test error of the capstone's ensemble, measured by the grader on the grade's test split
+#: (10,000 images in a full grade, 1,000 in a quick one). 1.6% is the best single network of the
+#: papers the capstone compares with. The worked solution over seeds 0-4
+#: (``python -m nnscratch.bench.capstone``, README): 1.32-1.49% in full mode, 5.1-5.6% in quick.
+MAX_TEST_ERROR = {"capstone": {"full": 0.016, "quick": 0.08}}
+
 #: Seconds a grade allows each cell and each notebook (the command's defaults). Measured full
 #: grades of the worked solutions are in teachers/grading.md ("How long a grade takes").
 CELL_TIMEOUT, NOTEBOOK_TIMEOUT = 300.0, 900.0
@@ -60,6 +66,10 @@ class Settings:
     def min_accuracy(self, key: str) -> float:
         """The lowest validation accuracy the training check ``key`` accepts in this mode."""
         return MIN_ACCURACY[key][self.mode]
+
+    def max_test_error(self, key: str) -> float:
+        """The highest test error the check ``key`` accepts in this mode."""
+        return MAX_TEST_ERROR[key][self.mode]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

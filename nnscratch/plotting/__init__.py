@@ -14,7 +14,8 @@ one output is the figure; none of them shows or closes it. By chapter:
   seconds per epoch of each implementation (chapter 13);
 * :mod:`.minibatches`: the length of a batch's gradient, the batch-size x learning-rate grid,
   calibration (chapter 7);
-* :mod:`.regularization`: weight decay against its strength, dropout drawn (chapter 8).
+* :mod:`.regularization`: weight decay against its strength, dropout drawn (chapter 8);
+* :mod:`.capstone`: the validation curve that chooses the capstone's epochs (exercise 7).
 """
 
 from nnscratch.plotting.backprop import (
@@ -22,6 +23,7 @@ from nnscratch.plotting.backprop import (
     plot_backward_signal,
     plot_output_gradient,
 )
+from nnscratch.plotting.capstone import plot_early_stopping
 from nnscratch.plotting.data import plot_activation_stats, plot_class_balance, plot_digits
 from nnscratch.plotting.forward import plot_sigmoid, plot_toy_network
 from nnscratch.plotting.graph import plot_toy_graph
@@ -50,6 +52,7 @@ __all__ = [
     "plot_confusion_matrix",
     "plot_digits",
     "plot_dropout",
+    "plot_early_stopping",
     "plot_epoch_times",
     "plot_gradient_length",
     "plot_learning_curves",

@@ -1,9 +1,0 @@
-# Trains with seed 0 whatever seed choose_epochs is given.
-# exercise: 06_capstone
-# fails: choose_epochs
-# message: the same initial weights and the same order of the images
-# %% replace choose-epochs
-def choose_epochs(data, epochs=EPOCHS, seed=0):
-    params, curve = train(data.train, epochs, 0, val=data.val)
-    best_epochs = int(np.argmax(curve)) + 1
-    return best_epochs, curve, params

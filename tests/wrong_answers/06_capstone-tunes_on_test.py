@@ -1,8 +1,0 @@
-# The number of epochs chosen on the test set instead of the validation split.
-# exercise: 06_capstone
-# fails: choose_epochs
-# message: read data.test
-# %% replace choose-epochs
-def choose_epochs(data, epochs=EPOCHS, seed=0):
-    params, curve = train(data.train, epochs, seed, val=data.test)
-    return int(np.argmax(curve)) + 1, curve, params
