@@ -173,6 +173,11 @@ def gradient_hint(key: str, mine: np.ndarray, true: np.ndarray, batch: int) -> s
         )
     if abs(c + 1) < 1e-6:
         return f" It is the true gradient with the opposite sign: check the sign of d{key}."
+    if abs(c - 1) < 1e-3:
+        return (
+            " It is the true gradient up to rounding: compute in float64, the dtype of the arrays "
+            "the check passes (a cast to float32 loses the digits the check compares)."
+        )
     if abs(c) > 1e-12:
         return f" It is {c:.4g} times the true gradient: look for a missing or extra factor."
     return ""

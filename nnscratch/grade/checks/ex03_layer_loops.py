@@ -344,10 +344,11 @@ def _backward_deep(backward: Callable) -> None:
             f"{what}: d{key}",
             "A gradient has the shape of its parameter.",
         )
-        if not np.allclose(g, true[key], rtol=1e-7, atol=1e-14):
+        err = rel_error(np.asarray(g, dtype=np.float64), true[key])
+        if err > GRAD_TOL:
             raise CheckFailed(
                 f"{what}: d{key} differs from the course network's gradient (relative error "
-                f"{rel_error(np.asarray(g, dtype=np.float64), true[key]):.2e}). Go back from layer "
+                f"{err:.2e}). Go back from layer "
                 "L to layer 1 by number, W_L, ..., W1 (sorted(params) would put 'W10' before "
                 "'W2')."
             )
