@@ -84,20 +84,55 @@ def plain(net: Network) -> Network:
     return ref
 
 
-def evaluation(net: Network, X: np.ndarray, what: str) -> None:
-    """CheckFailed unless ``net.forward(X)`` is the whole network, twice the same."""
-    true = plain(net).forward(X)[0][-1]
+def _tolerance(net: Network) -> dict[str, float]:
     single = np.dtype(getattr(net, "dtype", np.float64)) == np.float32
-    tol = {"rtol": 1e-4, "atol": 1e-6} if single else {"rtol": 1e-9, "atol": 1e-12}
+    return {"rtol": 1e-4, "atol": 1e-6} if single else {"rtol": 1e-9, "atol": 1e-12}
+
+
+def evaluation(net: Network, X: np.ndarray, what: str) -> None:
+    """CheckFailed unless ``net.forward(X)`` is the whole network, twice the same: its output and
+    every hidden layer's activations (a later exercise or a plot reads those too)."""
+    true = plain(net).forward(X)[0]
     for _ in range(2):
-        out = pair(call(net.forward, what, X), what, "(activations, zs)")[0][-1]
-        if not np.allclose(np.asarray(out, dtype=np.float64), true, **tol):
+        acts = pair(call(net.forward, what, X), what, "(activations, zs)")[0]
+        same = len(acts) == len(true) and all(
+            np.shape(a) == t.shape
+            and np.allclose(np.asarray(a, dtype=np.float64), t, **_tolerance(net))
+            for a, t in zip(acts, true)
+        )
+        if not same:
             raise CheckFailed(
-                f"{what}: the output differs from the whole network's, or from one call to the "
-                "next. In evaluation mode (net.training False: a new network, after train returns, "
-                "for every prediction) no unit is dropped and nothing is scaled, so that "
-                "predictions are the whole network's, the same every time."
+                f"{what}: the output or a hidden layer's activations differ from the whole "
+                "network's, or from one call to the next. In evaluation mode (net.training False: "
+                "a new network, after train returns, for every prediction) no unit is dropped and "
+                "nothing is scaled, so that predictions are the whole network's, the same every "
+                "time."
             )
+
+
+def evaluation_deltas(net: Network, X: np.ndarray, Y: np.ndarray, what: str) -> None:
+    """CheckFailed unless ``net.deltas`` in evaluation mode are the whole network's errors (no
+    mask, no scaling, whatever masks an earlier training pass left)."""
+    ref = plain(net)
+    acts, zs = ref.forward(X)
+    true = ref.deltas(acts, zs, Y)
+    rule = (
+        "In evaluation mode deltas uses no mask and no scaling, even after a forward pass in "
+        "training mode left its masks behind: return the course network's errors "
+        "(Network.deltas) there."
+    )
+    try:
+        found = call(net.deltas, what, [a.copy() for a in acts], [z.copy() for z in zs], Y.copy())
+    except CheckFailed as err:
+        raise CheckFailed(f"{err} {rule}") from None
+    same = isinstance(found, (list, tuple)) and len(found) == len(true)
+    tol = _tolerance(net)
+    same = same and all(
+        np.shape(d) == t.shape and np.allclose(np.asarray(d, dtype=np.float64), t, **tol)
+        for d, t in zip(found, true)
+    )
+    if not same:
+        raise CheckFailed(f"{what}: the errors differ from the whole network's. {rule}")
 
 
 def true_deltas(net: Network, acts: list, Zs: list, keeps: list, Y: np.ndarray) -> list:
@@ -118,3 +153,18 @@ def thinned_loss(net: Network, X: np.ndarray, Y: np.ndarray, keeps: list) -> flo
         Z = A @ net.params[f"W{l}"].T
         A = softmax(Z) if l == net.num_layers else sigmoid(Z) * keeps[l - 1] / p
     return cross_entropy(A, Y)
+
+
+def failed_train_leaves_evaluation(net: Network, wide: Any, val: Any) -> None:
+    """CheckFailed unless ``net`` is in evaluation mode after a ``train`` that failed (``wide``:
+    images one input too wide, so that its first step raises)."""
+    try:
+        net.train(wide, val, epochs=1, lr=0.5, batch_size=8, verbose=False)
+    except Exception:  # noqa: BLE001 (the failure is the point; which one does not matter)
+        pass
+    if net.training is not False:
+        raise CheckFailed(
+            "net.train(...) on images of the wrong width, which fails at its first step, left "
+            f"net.training = {net.training!r}: put the network back in evaluation mode when "
+            "train fails too (try: ... finally:), as the statement says."
+        )

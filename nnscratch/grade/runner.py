@@ -276,12 +276,14 @@ def run_notebook(
                 )
                 recent_error = None
             elif failed:
-                last_error = (
-                    f"{describe(cell, index)} raised {_cut(reply.get('ename', 'an error'), 100)}"
-                )
+                ename = _cut(reply.get("ename", "an error"), 100)
+                error = f"{describe(cell, index)} raised {ename}"
                 if reply.get("evalue"):
-                    last_error += f": {_cut(str(reply['evalue']).strip(), 200)}"
-                recent_error = recent_error or last_error  # the first: the others may follow
+                    error += f": {_cut(str(reply['evalue']).strip(), 200)}"
+                # a NameError follows from an earlier failure when there is one: name that one
+                if reply.get("ename") != "NameError" or last_error is None:
+                    last_error = error
+                recent_error = recent_error or error  # the first: the others may follow
                 notes.append(f"{describe(cell, index)}: {_error_message(reply, None)}")
             hit = limit_hit(reply) if failed and limit_hit else None
             if failed and reply.get("ename") == TIMEOUT_ENAME:

@@ -149,8 +149,8 @@ def check_init_params(init_params: Callable) -> None:
             result,
             what,
             keys,
-            f"A network with sizes {list(sizes)} has {len(keys)} weight matrices: loop over the "
-            "layers.",
+            f"A network with sizes {list(sizes)} has one weight matrix per layer ({len(keys)} "
+            "here): loop over the layers.",
         )
         for l, key in enumerate(keys, start=1):
             n_in, n_out = sizes[l - 1], sizes[l]
@@ -277,7 +277,7 @@ def check_backward_loops(backward: Callable) -> None:
                 result,
                 what,
                 keys,
-                f"Return one gradient per weight matrix, for all {len(keys)} layers.",
+                f"Return one gradient per weight matrix ({len(keys)} here).",
             )
             for key in keys:
                 g = array(grads[key], f"{what}: d{key}")
@@ -333,9 +333,7 @@ def _backward_deep(backward: Callable) -> None:
     params = {k: v.copy() for k, v in ref.params.items()}
     with _yours(what):
         result = call(backward, what, params, activations, zs, Y)
-    grads = keyed(
-        result, what, keys, f"Return one gradient per weight matrix, for all {len(keys)} layers."
-    )
+    grads = keyed(result, what, keys, f"Return one gradient per weight matrix ({len(keys)} here).")
     for key in keys:
         g = array(grads[key], f"{what}: d{key}")
         shape(

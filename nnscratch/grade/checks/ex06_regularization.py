@@ -22,6 +22,8 @@ from nnscratch.activations import sigmoid, softmax
 from nnscratch.gradcheck import numerical_gradient, rel_error
 from nnscratch.grade.dropout_reference import (
     evaluation,
+    evaluation_deltas,
+    failed_train_leaves_evaluation,
     kept_fraction,
     library_dropouts,
     plain,
@@ -71,9 +73,10 @@ def _dropout_once(dropout: Callable, A: np.ndarray, p: float, rng, what: str):
             else ""
         )
         raise CheckFailed(f"the mask of {what} has shape {mask.shape}, not A's.{hint}")
-    if not np.all((mask == 0) | (mask == 1)):
+    other = mask[(mask != 0) & (mask != 1)]
+    if other.size:
         raise CheckFailed(
-            f"the mask of {what} holds values other than 0 and 1 (e.g. {mask.flat[0]!r}): "
+            f"the mask of {what} holds values other than 0 and 1 (e.g. {float(other[0]):g}): "
             "return the 0/1 (or boolean) mask of the kept units, before any scaling."
         )
     if out.dtype != A.dtype:
@@ -271,6 +274,7 @@ def check_dropout_network(DropoutNetwork: type) -> None:
         net = _make(DropoutNetwork, sizes, p, seed=3)
         X, Y = toy_batch(sizes[0], sizes[-1], 60, seed=4)
         evaluation(net, X, f"net.forward(X) of a new DropoutNetwork{sizes}")
+        evaluation_deltas(net, X, Y, f"net.deltas(...) of a new DropoutNetwork{sizes}")
         net.training = True
         what = f"net.forward(X) with net.training = True, sizes {sizes}, p_keep {p:g}"
         first = _training_forward(net, X, what)[2]
@@ -290,8 +294,13 @@ def check_dropout_network(DropoutNetwork: type) -> None:
                 "masks from the network's own generator, self.rng, so that a run can be repeated."
             )
         worst = max(worst, _training_backward(net, X, Y, acts, Zs, keeps, what))
+        net.training = True
+        _training_forward(net, X, what)  # masks left behind for the evaluation below
         net.training = False
         evaluation(net, X, f"net.forward(X) after net.training = False, sizes {sizes}")
+        evaluation_deltas(
+            net, X, Y, "net.deltas(...) with net.training = False after a training pass"
+        )
     return (
         "evaluation: the whole network; training: every hidden layer dropped and scaled by "
         "1/p_keep, a fresh mask from self.rng, 2 and 3 hidden layers; gradients through the masks "
@@ -346,6 +355,8 @@ def check_dropout_switch(DropoutNetwork: type) -> None:
                 "dropout on (a random thinned network): evaluate runs in evaluation mode."
             )
     evaluation(net, val.x, "net.forward(X) after net.train returned")
+    wide = toy_split(16, seed=12, n_in=7, n_out=3)  # one input too many: train fails
+    failed_train_leaves_evaluation(net, wide, val)
     true = plain(net).evaluate(val)
     for mode in (False, True):
         net.training = mode
