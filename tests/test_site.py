@@ -3,7 +3,8 @@
 Debian's Chromium (``/usr/bin/chromium``), driven by Playwright, over ``_build/html`` (or
 ``$NNSCRATCH_SITE``, see ``HTML``) served on 127.0.0.1. One browser, one context, each page visited
 once (its findings are cached and every test below reads them). A full-page screenshot of each page
-goes to ``_build/screenshots/<page>.png``, and one in dark mode to ``<page>.dark.png``.
+goes to ``_build/screenshots/<page>.png``, and one in dark mode to ``<page>.dark.png``, for people
+to look at; nothing asserts on them, so CI skips them (``NNSCRATCH_SCREENSHOTS=0``, about 40 s).
 
 Requests to other hosts get an empty answer: the test is offline and does not depend on a CDN, and
 the hosts a page may contact are listed in ``EXTERNAL_HOSTS``. MathJax, which pages load from its
@@ -49,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HTML = built_site().resolve()
 TOC = Path(os.environ.get("NNSCRATCH_TOC") or ROOT / "_toc.yml").resolve()
 SCREENSHOTS = HTML.parent / "screenshots"
+SHOOT = os.environ.get("NNSCRATCH_SCREENSHOTS", "1") != "0"  # the pages' screenshots, for people
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 # Pages of an earlier numbering of the chapters and exercises: each old URL redirects to the
 # page's new place (sphinx-reredirects), so that links to the published site keep working.
@@ -329,7 +331,8 @@ class Site:
         )
         shot = SCREENSHOTS / f"{page}.png"
         shot.parent.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(shot), full_page=True)
+        if SHOOT:
+            self.page.screenshot(path=str(shot), full_page=True)
         if HAVE_AXE:
             self.page.add_script_tag(path=str(AXE))
         visit.keyboard = self.keyboard()
@@ -341,7 +344,8 @@ class Site:
         if visit.themes[-1:] == ["dark"]:
             if HAVE_AXE:
                 visit.audits["dark"] = self.page.evaluate(AXE_RUN)
-            self.page.screenshot(path=str(SCREENSHOTS / f"{page}.dark.png"), full_page=True)
+            if SHOOT:
+                self.page.screenshot(path=str(SCREENSHOTS / f"{page}.dark.png"), full_page=True)
         self.switch_theme("light")  # the next page opens in light mode (the theme is stored)
         toggle = self.page.locator(".dropdown-launch-buttons button.dropdown-toggle")
         if toggle.count():
