@@ -294,9 +294,7 @@ def check_dropout_network(DropoutNetwork: type) -> None:
                 "masks from the network's own generator, self.rng, so that a run can be repeated."
             )
         worst = max(worst, _training_backward(net, X, Y, acts, Zs, keeps, what))
-        net.training = True
-        _training_forward(net, X, what)  # masks left behind for the evaluation below
-        net.training = False
+        net.training = False  # the last training pass's masks stay behind for what follows
         evaluation(net, X, f"net.forward(X) after net.training = False, sizes {sizes}")
         evaluation_deltas(
             net, X, Y, "net.deltas(...) with net.training = False after a training pass"
