@@ -84,9 +84,15 @@ def plain(net: Network) -> Network:
     return ref
 
 
-def _tolerance(net: Network) -> dict[str, float]:
+def _same_arrays(found: Any, true: list, net: Network) -> bool:
+    """Whether the arrays of ``found`` are ``true``'s, as many and each equal within the rounding
+    of ``net``'s dtype."""
     single = np.dtype(getattr(net, "dtype", np.float64)) == np.float32
-    return {"rtol": 1e-4, "atol": 1e-6} if single else {"rtol": 1e-9, "atol": 1e-12}
+    tol = {"rtol": 1e-4, "atol": 1e-6} if single else {"rtol": 1e-9, "atol": 1e-12}
+    return len(found) == len(true) and all(
+        np.shape(a) == t.shape and np.allclose(np.asarray(a, dtype=np.float64), t, **tol)
+        for a, t in zip(found, true)
+    )
 
 
 def evaluation(net: Network, X: np.ndarray, what: str) -> None:
@@ -95,12 +101,7 @@ def evaluation(net: Network, X: np.ndarray, what: str) -> None:
     true = plain(net).forward(X)[0]
     for _ in range(2):
         acts = pair(call(net.forward, what, X), what, "(activations, zs)")[0]
-        same = len(acts) == len(true) and all(
-            np.shape(a) == t.shape
-            and np.allclose(np.asarray(a, dtype=np.float64), t, **_tolerance(net))
-            for a, t in zip(acts, true)
-        )
-        if not same:
+        if not _same_arrays(acts, true, net):
             raise CheckFailed(
                 f"{what}: the output or a hidden layer's activations differ from the whole "
                 "network's, or from one call to the next. In evaluation mode (net.training False: "
@@ -125,13 +126,7 @@ def evaluation_deltas(net: Network, X: np.ndarray, Y: np.ndarray, what: str) -> 
         found = call(net.deltas, what, [a.copy() for a in acts], [z.copy() for z in zs], Y.copy())
     except CheckFailed as err:
         raise CheckFailed(f"{err} {rule}") from None
-    same = isinstance(found, (list, tuple)) and len(found) == len(true)
-    tol = _tolerance(net)
-    same = same and all(
-        np.shape(d) == t.shape and np.allclose(np.asarray(d, dtype=np.float64), t, **tol)
-        for d, t in zip(found, true)
-    )
-    if not same:
+    if not (isinstance(found, (list, tuple)) and _same_arrays(found, true, net)):
         raise CheckFailed(f"{what}: the errors differ from the whole network's. {rule}")
 
 
