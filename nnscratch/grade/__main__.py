@@ -133,6 +133,12 @@ def parser() -> argparse.ArgumentParser:
         limits.add_argument(
             flag, type=kind, default=default, metavar=unit, help=f"{what} (default: %(default)g)"
         )
+    p.add_argument(
+        "--seed",
+        type=int,
+        help="the seed of the checks' inputs (default: a new secret one per notebook, printed in "
+        "the report and the gradebook); give it to grade a notebook again the same way",
+    )
     p.add_argument("--json", type=Path, help="also write the results to this JSON file")
     p.add_argument(
         "--save-executed",
@@ -149,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         quick=args.quick,
         cell_timeout=args.cell_timeout,
         notebook_timeout=args.notebook_timeout,
+        seed=args.seed,
     )
     options = {
         "max_size": int(args.max_size * 2**20),

@@ -15,7 +15,7 @@ import numpy as np
 from nnscratch.activations import softmax
 from nnscratch.data import Split
 from nnscratch.gradcheck import rel_error
-from nnscratch.grade.harness import CheckFailed, call, unchanged
+from nnscratch.grade.harness import CheckFailed, array, call, keyed, shape, unchanged
 from nnscratch.grade.settings import current
 from nnscratch.network import Network
 
@@ -221,6 +221,83 @@ SLOW_IN_QUICK = {
     "quick grade trains on a slice for a few epochs: run a full grade (without --quick) before "
     "looking for a mistake.",
 }
+
+
+def validation_rows(rng: np.random.Generator, n: int = 100) -> np.ndarray:
+    """``n`` images of the grade's validation split, chosen by ``rng``: a probe's inputs."""
+    val = validation()
+    return val.x[np.sort(rng.choice(len(val), size=min(n, len(val)), replace=False))]
+
+
+def kernel_state(net: Any) -> dict:
+    """What a training check's probe reports of a trained network: its parameters (arrays) and
+    whether its kernel ran in quick mode (for the message of a too low accuracy)."""
+    from nnscratch.config import is_quick
+
+    params = getattr(net, "params", None)
+    if not isinstance(params, dict):
+        raise CheckFailed(
+            f"the trained network has no dict of parameters `params`, got {params!r:.60}."
+        )
+    return {"params": {str(k): np.asarray(v) for k, v in params.items()}, "quick": is_quick()}
+
+
+def returned_params(value: Any, what: str, biases: bool = False) -> dict[str, np.ndarray]:
+    """The parameters a probe returned (``W1 .. WL``, ``b1 .. bL`` with ``biases``), as float64
+    arrays of chained shapes from 784 inputs to 10 outputs; CheckFailed for anything else."""
+    if not isinstance(value, dict) or not value:
+        raise CheckFailed(
+            f"{what}: its parameters should be a dict of arrays, got {type(value).__name__}."
+        )
+    L = sum(1 for k in value if k.startswith("W"))
+    keys = [f"W{l}" for l in range(1, L + 1)] + (
+        [f"b{l}" for l in range(1, L + 1)] if biases else []
+    )
+    params = keyed(value, f"{what}.params", keys)
+    out, n_in = {}, 784
+    for l in range(1, L + 1):
+        W = array(params[f"W{l}"], f"{what}.params['W{l}']")
+        if W.ndim != 2 or W.shape[1] != n_in or W.size > 10**7:
+            raise CheckFailed(
+                f"{what}.params['W{l}'] has shape {W.shape}, expected (n_{l}, {n_in})."
+            )
+        out[f"W{l}"], n_in = W.astype(np.float64), W.shape[0]
+        if biases:
+            b = array(params[f"b{l}"], f"{what}.params['b{l}']")
+            shape(b, (n_in,), f"{what}.params['b{l}']")
+            out[f"b{l}"] = b.astype(np.float64)
+    if n_in != 10:
+        raise CheckFailed(
+            f"{what}: its last layer has {n_in} outputs, expected 10 (one per digit)."
+        )
+    return out
+
+
+def judged_accuracy(acc: float, key: str, what: str, kernel_quick: bool = False) -> float:
+    """``acc``, the validation accuracy the grader measured; CheckFailed below the grade's minimum
+    for ``key`` (:data:`~.settings.MIN_ACCURACY`), with the hints of :func:`trained_accuracy`."""
+    settings, val = current(), validation()
+    minimum = settings.min_accuracy(key)
+    if not np.isfinite(acc):
+        raise CheckFailed(
+            f"{what}: the network's outputs are not finite numbers. Look for NaN in the "
+            "parameters (a learning rate that is too large?)."
+        )
+    if acc >= minimum:
+        return acc
+    hint = (
+        " This notebook ran in quick mode (NNSCRATCH_QUICK is set in its kernel, e.g. by "
+        "%env), so it trained on a slice of MNIST; this is a full grade: remove that setting."
+        if settings.graded and not settings.quick and kernel_quick is True
+        else SLOW_IN_QUICK[key]
+        if settings.quick and key in SLOW_IN_QUICK
+        else " Make the earlier checks pass first; then check the learning rate and the "
+        "number of epochs."
+    )
+    raise CheckFailed(
+        f"{what} reaches a validation accuracy of {acc:.4f} on the {len(val):,} validation "
+        f"images, below the {minimum:.2f} this exercise expects ({settings.mode} grade).{hint}"
+    )
 
 
 def trained_accuracy(net: Any, key: str, what: str) -> float:

@@ -39,7 +39,7 @@ from nnscratch.grade.safetext import csv_cell, shown
 from nnscratch.grade.settings import Settings
 from nnscratch.grade.supervisor import Interrupted
 
-COLUMNS = ["learner", "exercise", "passed", "total", "score", "failed checks", "problem"]
+COLUMNS = ["learner", "exercise", "passed", "total", "score", "failed checks", "problem", "seed"]
 UNKNOWN = "?"
 
 
@@ -120,6 +120,7 @@ def _row(learner: str, exercise: str, report: Report | None, problem: str | None
         "score": f"{passed / total:.2f}" if total else "0.00",
         "failed checks": " ".join(r.check for r in results if not r.passed),
         "problem": _cut("; ".join(problems)),
+        "seed": "" if report is None or report.seed is None else str(report.seed),
     }
 
 

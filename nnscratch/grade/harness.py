@@ -83,6 +83,108 @@ def check(fn: Callable[..., str]) -> Callable[..., None]:
     return run
 
 
+#: The default seed of a check's inputs in a self-check (a check cell run in JupyterLab, nbval,
+#: the tests). A grade draws its own seed (:attr:`.settings.Settings.seed`) and never tells the
+#: notebook.
+SELF_CHECK_SEED = 0
+
+
+def inputs_rng(check_id: str, seed: int | None) -> np.random.Generator:
+    """The generator of a check's inputs: one stream per check and seed."""
+    import zlib
+
+    seed = SELF_CHECK_SEED if seed is None else int(seed)
+    return np.random.default_rng([seed, zlib.crc32(check_id.encode())])
+
+
+def probe(
+    inputs: Callable[[np.random.Generator], dict], judge: Callable[[dict, Any], str]
+) -> Callable[[Callable[..., Any]], Callable[..., None]]:
+    """Declare a check as a probe and a judge (issue 23: the verdict is not the kernel's).
+
+    The decorated function is the *probe*, named ``check_<id>``: ``probe(*learner_objects,
+    inputs)`` calls the learner's code on ``inputs`` and returns what it measured as plain data
+    (:mod:`.plain`); it may raise CheckFailed for what only the kernel can see (an input changed,
+    the package's function called instead of the learner's). ``inputs(rng)`` draws the probe's
+    inputs (arrays, numbers, initial weights) from ``rng``; ``judge(inputs, outputs)`` decides,
+    from those inputs and the probe's plain outputs alone, and returns the PASS line's detail or
+    raises CheckFailed. The judge must treat ``outputs`` as untrusted (any structure, shape or
+    dtype).
+
+    A check cell (JupyterLab, nbval) runs all three in its kernel, with the inputs of
+    :data:`SELF_CHECK_SEED`, through the same plain-data round trip as a grade. The grader draws the
+    inputs from its own seed, sends them to the probe in the learner's kernel
+    (:func:`serve_probe`), and runs the judge in its own process (:mod:`.runner`).
+    """
+
+    def declare(fn: Callable[..., Any]) -> Callable[..., None]:
+        if not fn.__name__.startswith("check_"):
+            raise ValueError(f"a check's name starts with 'check_', got {fn.__name__!r}")
+        check_id = fn.__name__.removeprefix("check_")
+
+        @functools.wraps(fn)
+        def run(*args: Any) -> None:
+            from nnscratch.grade import plain
+
+            passed = _passed_record()
+            passed.pop(check_id, None)
+            given = plain.roundtrip(inputs(inputs_rng(check_id, None)))
+            with quiet():
+                measured = plain.roundtrip(fn(*args, given))
+            detail = judged(run, given, measured)
+            passed[check_id] = detail
+            print(pass_line(check_id, detail))
+
+        run.check_id, run.inputs, run.probe, run.judge = check_id, inputs, fn, judge
+        return run
+
+    return declare
+
+
+def judged(split: Callable, given: dict, measured: Any) -> str:
+    """The judge's detail for the probe's ``measured`` outputs on ``given`` inputs; raises
+    CheckFailed for a wrong answer, and for outputs it cannot read (a value of the wrong type,
+    shape or structure: the judge's own error, named, never a crash of the grader)."""
+    try:
+        with quiet():
+            detail = split.judge(given, measured)
+    except CheckFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 (the outputs are untrusted: any mistake in them)
+        raise CheckFailed(
+            f"the values returned for this check could not be judged ({type(exc).__name__}: "
+            f"{str(exc)[:200]}): return what the exercise asks, in the form it asks."
+        ) from None
+    if not isinstance(detail, str) or not detail:
+        raise TypeError(f"the judge of {split.check_id!r} returned {detail!r}, not a line")
+    return detail
+
+
+#: The MIME type of the display a probe sends the grader: ``<nonce>:<base64 of the .npz>``.
+PROBE_MIME = "application/x-nnscratch-probe"
+
+
+def serve_probe(exercise: str, check_id: str, nonce: str, blob: str, *args: Any) -> None:
+    """Run a check's probe in the kernel for the grader: read the grader's inputs (``blob``: base64
+    of plain data), call the probe on the learner's ``args``, and display its outputs (or the
+    CheckFailed it raised) as plain data bound to ``nonce``. Nothing here decides a verdict."""
+    import base64
+
+    from IPython.display import display
+
+    from nnscratch.grade import checks, plain
+
+    split = checks.declared(exercise)[check_id]
+    given = plain.decode(base64.b64decode(blob))
+    try:
+        with quiet():
+            result = {"outputs": split.probe(*args, given)}
+    except CheckFailed as failed:
+        result = {"failed": str(failed)}
+    data = plain.encode({"nonce": nonce, "check": check_id, **result})
+    display({PROBE_MIME: f"{nonce}:{base64.b64encode(data).decode()}"}, raw=True)
+
+
 def _passed_record() -> dict[str, str]:
     """``nnscratch.grade.PASSED``, in the package, which the grader's prologue never reloads."""
     import nnscratch.grade

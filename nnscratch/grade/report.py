@@ -34,6 +34,7 @@ class Report:
     error: str | None = None  # set when the notebook could not be graded at all
     problem: str | None = None  # set when the run ended early (time limit, dead kernel)
     mode: str = "full"  # the grade's mode: "full" or "quick"
+    seed: int | None = None  # of the probes' inputs (``--seed`` grades the same way again)
     seconds: float = 0.0
     usage: dict = field(default_factory=dict)  # peaks seen by the watchdog (memory, tasks, ...)
 
@@ -46,6 +47,10 @@ class Report:
         return self.error is None and bool(self.results) and self.passed == len(self.results)
 
 
+def _seed(report: Report) -> str:
+    return f", seed {report.seed}" if report.seed is not None else ""
+
+
 def format_reports(reports: list[Report], width: int = 100) -> str:
     """The table of checks for every notebook, with a score for each and in total."""
     rows = [(shown(r.exercise), shown(c.check)) for r in reports for c in r.results]
@@ -55,7 +60,7 @@ def format_reports(reports: list[Report], width: int = 100) -> str:
     lines = []
     for report in reports:
         took = (
-            f" ({report.exercise}, {report.mode} grade, {report.seconds:.0f} s)"
+            f" ({report.exercise}, {report.mode} grade{_seed(report)}, {report.seconds:.0f} s)"
             if not report.error
             else ""
         )

@@ -53,7 +53,7 @@ def prologue(exercise: str, settings: Settings) -> str:
         "import importlib as _nnscratch_il  # added by the grader: the checks as released\n"
         f"for _nnscratch_m in {modules!r}:\n"
         "    _nnscratch_il.reload(_nnscratch_il.import_module(_nnscratch_m))\n"
-        f"_nnscratch_il.import_module('nnscratch.grade.settings').fix({settings.to_json()!r})\n"
+        f"_nnscratch_il.import_module('nnscratch.grade.settings').fix({settings.for_kernel().to_json()!r})\n"
         "del _nnscratch_il, _nnscratch_m\n"
     )
 

@@ -16,7 +16,7 @@ a self-check and not a grade) :func:`current` follows the environment, as the no
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 #: Largest relative error of a gradient against central differences. A correct float64 gradient
 #: gives 1e-9 to 1e-7 (the deep sigmoid networks of exercise 3 near 1e-7), one computed in
@@ -59,6 +59,9 @@ class Settings:
     notebook_timeout: float = NOTEBOOK_TIMEOUT
     threads: int = 1
     graded: bool = True  # False: a self-check outside the grader
+    #: The seed of the probes' inputs (:func:`.harness.inputs_rng`): drawn per grade from
+    #: ``secrets`` unless the teacher gives one (``--seed``); never sent to the kernel.
+    seed: int | None = None
 
     @property
     def mode(self) -> str:
@@ -74,6 +77,16 @@ class Settings:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
+
+    def for_kernel(self) -> Settings:
+        """What the kernel is told: these settings without the seed."""
+        return replace(self, seed=None)
+
+    def seeded(self) -> Settings:
+        """These settings with a seed: their own, or one drawn now from ``secrets``."""
+        import secrets
+
+        return self if self.seed is not None else replace(self, seed=secrets.randbits(32))
 
 
 _fixed: Settings | None = None

@@ -91,6 +91,7 @@ class _Running:
     peak_tasks: int = 0  # processes and threads
     cpu: dict = field(default_factory=dict)  # CPU seconds of each process below the worker
     ended: bool = False
+    seed: int | None = None  # of the probes' inputs
 
     @property
     def settings(self) -> Settings:
@@ -116,7 +117,7 @@ def _prepare(job: Job, options: dict) -> tuple[str, nbformat.NotebookNode, list]
 
 def _start(job: Job, prepared: tuple, options: dict) -> _Running:
     exercise, graded, checks = prepared
-    settings = job.settings or Settings()
+    settings = (job.settings or Settings()).seeded()  # the probes' seed, one per notebook
     folder = Path(tempfile.mkdtemp(prefix="nnscratch-grade-"))
     (folder / "work").mkdir()
     nbformat.write(graded, folder / "graded.ipynb")
@@ -137,7 +138,9 @@ def _start(job: Job, prepared: tuple, options: dict) -> _Running:
     finally:
         os.close(write_end)
     os.set_blocking(read_end, False)
-    return _Running(job, exercise, [c for _, c in checks], folder, procs.Child(pid), read_end)
+    running = _Running(job, exercise, [c for _, c in checks], folder, procs.Child(pid), read_end)
+    running.seed = settings.seed
+    return running
 
 
 def _report(run: _Running, problem: str | None) -> Report:
@@ -177,6 +180,7 @@ def _report(run: _Running, problem: str | None) -> Report:
         notes,
         problem=problem_text,
         mode=run.settings.mode,
+        seed=run.seed,
         seconds=time.monotonic() - run.started,
         usage={
             "memory_mb": round(run.peak_memory / 2**20),
