@@ -2,8 +2,10 @@
 
 The pipeline, each step a module:
 
-1. :mod:`.harness`: how a check is declared (``@check``, one id from the function's name), calls
-   the learner's code and reports ``PASS <id>: ...`` or raises ``CheckFailed``;
+1. :mod:`.harness`: how a check is declared (``@probe``: inputs drawn from a seed, a probe that
+   calls the learner's code in the kernel, a judge that decides in the grader; one id from the
+   probe's name), reports ``PASS <id>: ...`` or raises ``CheckFailed``; :mod:`.plain`: the plain
+   data between kernel and grader;
    :mod:`.settings`: tolerances and accuracy thresholds; :mod:`.fixtures`: seeded toy problems,
    reference networks, test doubles, hints.
 2. :mod:`.checks`: one module of checks per exercise (``checks/ex01_relu.py`` ...).
@@ -21,6 +23,6 @@ maths never imports grading. Importing this package imports nothing else: a chec
 the harness and its exercise's checks.
 """
 
-#: The checks that passed in this kernel, id -> detail (written by :func:`.harness.check`; the
-#: grader reads it after each check cell). Kept here because the grader reloads the submodules.
+#: The checks whose check cells passed in this kernel, id -> detail (written by the check cells'
+#: self-checks, :func:`.harness.probe`). The grader does not read it: it judges outside the kernel.
 PASSED: dict[str, str] = {}

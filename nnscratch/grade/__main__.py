@@ -151,6 +151,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.seed is not None and not 0 <= args.seed < 2**64:
+        parser().error(f"--seed must be a whole number from 0 to 2**64 - 1, got {args.seed}")
     settings = Settings(
         quick=args.quick,
         cell_timeout=args.cell_timeout,

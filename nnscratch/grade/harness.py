@@ -1,21 +1,27 @@
 """The check harness: how a check is declared, calls the learner's code and reports.
 
-A check is a function declared with :func:`check`; its id is its name without ``check_``
-(``check_relu_prime`` -> ``relu_prime``). It returns one line of detail, and the declaration prints
-``PASS relu_prime: <detail>``; or it raises :class:`CheckFailed` with a message a learner can act
-on: which function, which input, what was expected and what was measured. The release writes the
-id into the check cell's metadata and the manifest, and the grader looks for that ``PASS`` line:
-all three come from the declaration.
+A check is declared with :func:`probe` as three functions (issue 23): ``inputs(rng)`` draws what
+the learner's code is called on; the *probe*, named ``check_<id>`` (its id is the name without
+``check_``), calls the learner's code on them in the learner's kernel and returns what it measured
+as plain data (:mod:`.plain`); the *judge* decides from the inputs and those outputs alone, and
+returns one line of detail (printed as ``PASS <id>: <detail>``) or raises :class:`CheckFailed` with
+a message a learner can act on: which function, which input, what was expected and what was
+measured. A check cell runs all three in its kernel (instant feedback); a grade runs ``inputs`` and
+the judge in the grader, from a seed of its own, and only the probe in the kernel
+(:func:`serve_probe`, :class:`.runner.Probe`). The release writes the id into the check cell's
+metadata and the manifest.
 
 The helpers below call the learner's code (:func:`call`) and inspect what it returns, turning
 every mistake (an exception, None, a wrong type, shape or key, NaN) into a CheckFailed; check that
 the inputs a contract says to leave alone are unchanged (:func:`unchanged`); and make sure that a
 function the learner writes runs the learner's own code: :func:`forbidden` makes the package's (or a
 library's) equivalents raise while it runs, however they are reached (a method, ``super()``, an
-unbound ``Network.backward(net, ...)``, a name imported earlier).
+unbound ``Network.backward(net, ...)``, a name imported earlier). Those contracts are checked by
+the probes, in the kernel, the only place they can be seen; a determined learner can switch them
+off there (``teachers/guarantees.md``), but not a verdict on values.
 
-A passing check also records its detail in ``nnscratch.grade.PASSED``, which the grader reads
-from the kernel after each check cell: a notebook that silences ``print`` still passes.
+A check cell also records its pass in ``nnscratch.grade.PASSED``, the kernel's own record of its
+self-checks, which the grader does not read.
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ It is a subreaper (orphaned processes of the notebook stay below it) and kills e
 it before it exits; it dies with the grader (``PR_SET_PDEATHSIG``). What the notebook sends is
 data: the worker never runs it, and messages are cut to a bounded length.
 
-Issue 23 will move the verdict out of the kernel: the judge of a check can then run here or in the
-grader, on the plain data this worker reads from the kernel after each check cell.
+The checks' judges run here, in the worker, outside the sandbox, on the plain data the probes
+return (:class:`.runner.Probe`); the kernel never decides a verdict.
 """
 
 from __future__ import annotations

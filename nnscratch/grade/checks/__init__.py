@@ -7,9 +7,10 @@ learner's function or trained network::
     from nnscratch.grade.checks.ex01_relu import check_relu_prime
     check_relu_prime(relu_prime)
 
-Checks store no expected arrays: they test properties, compare gradients with central differences,
-and compute their references at grading time (the course network, PyTorch's optimizers) on small
-inputs generated with fixed seeds (:mod:`nnscratch.grade.fixtures`).
+Checks store no expected arrays: each is a probe and a judge (:func:`.harness.probe`); the judge
+tests properties, compares gradients with central differences and computes its references at
+grading time (the course network, PyTorch's optimizers) on small inputs drawn from a seed: the
+grade's own in a grade, :data:`.harness.SELF_CHECK_SEED` in a check cell.
 """
 
 from __future__ import annotations
