@@ -29,6 +29,7 @@ def test_plain_data_goes_and_comes_back():
         "a": np.arange(6, dtype=np.float32).reshape(2, 3),
         "list": [np.array([True, False]), 3, 2**70, -1.5, float("nan"), None, "text"],
         "tuple": (np.int64(4), np.float64(0.25)),
+        "scalar": np.array(2.0),
         "nested": {"deeper": {"x": np.zeros((0, 4))}},
     }
     back = plain.roundtrip(value)
@@ -36,6 +37,7 @@ def test_plain_data_goes_and_comes_back():
     assert back["list"][1:4] == [3, 2**70, -1.5] and np.isnan(back["list"][4])
     assert back["list"][5:] == [None, "text"] and back["tuple"] == [4, 0.25]
     assert back["nested"]["deeper"]["x"].shape == (0, 4)
+    assert back["scalar"].shape == ()  # one number is not a vector of one
 
 
 @pytest.mark.parametrize(

@@ -51,7 +51,7 @@ def encode(value: Any) -> bytes:
             if v.dtype == object or not (np.issubdtype(v.dtype, np.number) or v.dtype == bool):
                 raise NotPlain(f"{where}: an array of dtype {v.dtype}, not of numbers")
             key = f"a{len(arrays)}"
-            arrays[key] = np.ascontiguousarray(v)
+            arrays[key] = np.array(v, order="C")  # a copy; 0-d arrays stay 0-d
             return {"$array": key}
         if isinstance(v, (list, tuple)):
             return [tree(x, f"{where}[{i}]", depth + 1) for i, x in enumerate(v)]
