@@ -16,7 +16,7 @@ import numpy as np
 
 from nnscratch.activations import sigmoid, sigmoid_prime, softmax
 from nnscratch.gradcheck import rel_error
-from nnscratch.grade.harness import CheckFailed, array, shape
+from nnscratch.grade.harness import CheckFailed, array, pair, shape
 from nnscratch.losses import cross_entropy
 from nnscratch.network import Network
 
@@ -202,115 +202,32 @@ def failed_train_leaves_evaluation(mode: Any) -> None:
         )
 
 
-def training_forward(got: Any, params: dict, p: float, X: np.ndarray, what: str):
-    """Judge a forward pass in training mode (``got``: the probe's ``[activations, zs]``) of the
-    network with ``params`` and ``p_keep = p`` on ``X``, layer by layer; returns the activations,
-    the weighted sums (float64) and the masks read from the hidden activations."""
-    L = len(params)
-    activations, zs = (arrays(v, what) for v in got)
-    if len(activations) != L + 1 or len(zs) != L:
-        raise CheckFailed(
-            f"{what} should return {L + 1} activations and {L} weighted sums, got "
-            f"{len(activations)} and {len(zs)}: loop over the network's {L} layers."
-        )
-    acts = [np.asarray(a, dtype=np.float64) for a in activations]
-    Zs = [np.asarray(z, dtype=np.float64) for z in zs]
-    shape(acts[0], X.shape, f"{what}: activations[0]")
-    if not np.allclose(acts[0], X):
-        raise CheckFailed(
-            f"{what}: activations[0] should be X itself: dropout is for hidden units."
-        )
-    keeps = []
-    for l in range(1, L + 1):
-        W = params[f"W{l}"]
-        shape(Zs[l - 1], (len(X), W.shape[0]), f"{what}: Z{l}")
-        shape(acts[l], (len(X), W.shape[0]), f"{what}: A{l}")
-        true_Z = acts[l - 1] @ W.T
-        if not np.allclose(Zs[l - 1], true_Z, rtol=1e-9, atol=1e-12):
-            hint = (
-                f" The next layer must receive the dropped and scaled activations of layer "
-                f"{l - 1}, the ones in activations[{l - 1}]."
-                if l > 1 and np.allclose(Zs[l - 1], sigmoid(Zs[l - 2]) @ W.T, rtol=1e-9)
-                else f" Z{l} holds zeros where the weighted sums do not: dropout applies to a "
-                "hidden layer's activations, sigmoid(Z), not to its weighted sums Z (a dropped "
-                "unit outputs 0, and sigmoid(0) is 1/2)."
-                if np.any(Zs[l - 1] == 0) and not np.any(true_Z == 0)
-                else ""
-            )
-            raise CheckFailed(f"{what}: Z{l} is not activations[{l - 1}] W{l}^T.{hint}")
-        A = sigmoid(Zs[l - 1])
-        if l == L:
-            if not np.allclose(acts[L], softmax(Zs[L - 1]), rtol=1e-9, atol=1e-12):
-                raise CheckFailed(
-                    f"{what}: the output layer should be softmax(Z{L}), no unit dropped: dropout "
-                    "is for the hidden layers only."
-                )
-            continue
-        keep = acts[l] != 0
-        if keep.all() and np.allclose(acts[l], A, rtol=1e-9):
-            shape(Zs[l], (len(X), params[f"W{l + 1}"].shape[0]), f"{what}: Z{l + 1}")
-            if not np.allclose(Zs[l], acts[l] @ params[f"W{l + 1}"].T, rtol=1e-9, atol=1e-12):
-                raise CheckFailed(
-                    f"{what}: activations[{l}] holds the activations before dropout, but layer "
-                    f"{l + 1} received others: return the dropped and scaled ones, what the next "
-                    "layer received (backpropagation multiplies the errors by them)."
-                )
-            raise CheckFailed(
-                f"{what}: with net.training True, hidden layer {l} drops no unit: in training "
-                "mode, forward applies dropout to every hidden layer's activations."
-            )
-        kept_fraction(keep, p, f"{what}: hidden layer {l}")
-        scaling(acts[l], A, keep, p, f"{what}: hidden layer {l}")
-        keeps.append(keep)
-    return acts, Zs, keeps
-
-
-def training_backward(got: dict, case: dict, acts: list, Zs: list, keeps: list) -> float:
-    """Judge the learner's deltas through the masks of the forward pass they follow (``acts``,
-    ``Zs``, ``keeps``), and the gradients its backward gives against central differences of the
-    thinned network's loss; returns the largest relative error."""
-    from nnscratch.gradcheck import numerical_gradient
-    from nnscratch.grade.settings import GRAD_TOL
-
-    params, p, X, Y = case["params"], float(case["p"]), case["X"], case["Y"]
-    sizes, L = tuple(int(n) for n in case["sizes"]), len(params)
-    true = true_deltas(params, p, acts, Zs, keeps, Y)
-    what = f"net.deltas(activations, zs, Y) in training mode, sizes {sizes}"
-    deltas = arrays(got["deltas"], what)
-    if len(deltas) != L:
-        raise CheckFailed(f"{what} should return a list of {L} errors.")
-    no_mask = plain(params).deltas(acts, Zs, Y)
-    for l in range(L, 0, -1):
-        mine = np.asarray(deltas[l - 1], dtype=np.float64)
-        shape(mine, true[l - 1].shape, f"{what}: Delta{l}")
-        if np.allclose(mine, true[l - 1], rtol=1e-9, atol=1e-12):
-            continue
-        unscaled = true[l - 1] * p if l < L else true[l - 1]
+def judged_mask(A: np.ndarray, mask: Any, what: str) -> np.ndarray:
+    """A mask from the probe, checked (A's shape, 0 and 1 only), as booleans."""
+    mask = array(mask, f"the mask of {what}")
+    if mask.shape != A.shape:
         hint = (
-            " They ignore the mask: a dropped unit passed nothing forward, so it passes no error "
-            "back; multiply by the layer's mask and 1/p_keep, as the forward pass did "
-            "(delta_l = (W_(l+1)^T delta_(l+1)) * m_l / p_keep * sigma'(z_l))."
-            if np.allclose(mine, no_mask[l - 1], rtol=1e-9, atol=1e-12)
-            else " They miss the factor 1/p_keep of the forward pass."
-            if np.allclose(mine, unscaled, rtol=1e-9, atol=1e-12) and l < L
+            " One mask for the whole batch: draw one number per entry of A, so that every image "
+            "gets its own mask."
+            if A.ndim == 2 and mask.shape in ((A.shape[1],), (1, A.shape[1]))
             else ""
         )
+        raise CheckFailed(f"the mask of {what} has shape {mask.shape}, not A's.{hint}")
+    other = mask[(mask != 0) & (mask != 1)]
+    if other.size:
         raise CheckFailed(
-            f"{what}: Delta{l} is not the error of the thinned network that forward ran "
-            f"(relative error {rel_error(mine, true[l - 1]):.2e}), with the masks of that forward "
-            f"pass (a 0 in activations[l] is a dropped unit).{hint}"
+            f"the mask of {what} holds values other than 0 and 1 (e.g. {float(other[0]):g}): "
+            "return the 0/1 (or boolean) mask of the kept units, before any scaling."
         )
-    grads = got["grads"]
-    worst, weights = 0.0, {k: np.array(v, dtype=np.float64) for k, v in params.items()}
-    for key, param in weights.items():
-        mine = array(grads.get(key) if isinstance(grads, dict) else None, f"d{key}")
-        shape(mine, param.shape, f"net.backward(activations, zs, Y): d{key}")
-        numeric = numerical_gradient(lambda _: thinned_loss(weights, p, X, Y, keeps), param)
-        err = rel_error(np.asarray(mine, dtype=np.float64), numeric)
-        worst = max(worst, err)
-        if not err <= GRAD_TOL:
-            raise CheckFailed(
-                f"net.backward in training mode, sizes {sizes}: d{key} disagrees with central "
-                f"differences of the thinned network's loss (relative error {err:.2e})."
-            )
-    return worst
+    return mask.astype(bool)
+
+
+def judged_once(A: np.ndarray, got: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """One call's (out, mask) from the probe, checked: shapes, a 0/1 mask, A's dtype."""
+    out, mask = pair(got, what, "(A_dropped, mask)")
+    out = array(out, f"the first result of {what}")
+    shape(out, A.shape, what, "Dropout works elementwise: the result has the shape of A.")
+    keep = judged_mask(A, mask, what)
+    if out.dtype != A.dtype:
+        raise CheckFailed(f"{what} returned dtype {out.dtype}: keep the dtype of A ({A.dtype}).")
+    return out, keep
