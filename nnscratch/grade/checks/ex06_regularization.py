@@ -9,12 +9,13 @@ training. Weight decay is the package's (``nnscratch.optim.sgd(weight_decay=...)
 Each check is a probe and a judge (:func:`~nnscratch.grade.harness.probe`): the probe runs the
 learner's code on the grader's inputs (arrays, weights, the seeds of the generators and of the
 data order) and returns the masks and values it observed; the judge decides from those, with
-:mod:`nnscratch.grade.dropout_reference`. Masks are random, so the judges check the rules, not one
-draw: zeros where dropped, the rest scaled by ``1/p_keep``, about a share p_keep kept, a new mask
-at every call, none in evaluation mode, errors and training steps through the masks of their own
-forward pass. A network's masks are read from what its forward pass returns: a hidden unit's
-sigmoid is never exactly 0, so a 0 in a hidden activation is a dropped unit; the checks do not
-need to know where the learner keeps the masks.
+:mod:`~nnscratch.grade.dropout_reference` (the maths and the messages) and
+:mod:`~nnscratch.grade.dropout_network` (the network check's probe and judge). Masks are random,
+so the judges check the rules, not one draw: zeros where dropped, the rest scaled by ``1/p_keep``,
+about a share p_keep kept, a new mask at every call, none in evaluation mode, errors and training
+steps through the masks of their own forward pass. A network's masks are read from what its
+forward pass returns: a hidden unit's sigmoid is never exactly 0, so a 0 in a hidden activation is
+a dropped unit; the checks do not need to know where the learner keeps the masks.
 """
 
 from __future__ import annotations
