@@ -6,9 +6,16 @@ the backward pass through the masks (against the course's errors recomputed with
 and central differences), the switch between the two modes inside ``Network.train``, and the
 training. Weight decay is the package's (``nnscratch.optim.sgd(weight_decay=...)``, chapter 8).
 
-A network's masks are read from what its forward pass returns: a hidden unit's sigmoid is never
-exactly 0, so a 0 in a hidden activation is a dropped unit; the checks do not need to know where
-the learner keeps the masks.
+Each check is a probe and a judge (:func:`~nnscratch.grade.harness.probe`): the probe runs the
+learner's code on the grader's inputs (arrays, weights, the seeds of the generators and of the
+data order) and returns the masks and values it observed; the judge decides from those, with
+:mod:`~nnscratch.grade.dropout_reference` (the maths and the messages) and
+:mod:`~nnscratch.grade.dropout_network` (the network check's probe and judge). Masks are random,
+so the judges check the rules, not one draw: zeros where dropped, the rest scaled by ``1/p_keep``,
+about a share p_keep kept, a new mask at every call, none in evaluation mode, errors and training
+steps through the masks of their own forward pass. A network's masks are read from what its
+forward pass returns: a hidden unit's sigmoid is never exactly 0, so a 0 in a hidden activation is
+a dropped unit; the checks do not need to know where the learner keeps the masks.
 """
 
 from __future__ import annotations
@@ -18,89 +25,65 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch.activations import sigmoid, softmax
-from nnscratch.gradcheck import numerical_gradient, rel_error
-from nnscratch.grade.dropout_reference import (
-    evaluation,
-    evaluation_deltas,
-    failed_train_leaves_evaluation,
-    kept_fraction,
-    library_dropouts,
-    plain,
-    scaling,
-    thinned_loss,
-    true_deltas,
-)
-from nnscratch.grade.fixtures import at_least, toy_batch, toy_split, trained_accuracy, weight_keys
+from nnscratch.data import Split
+from nnscratch.grade import dropout_network as dn
+from nnscratch.grade import dropout_reference as ref
+from nnscratch.grade.dropout_reference import judged_mask, judged_once, plain
+from nnscratch.grade.fixtures import at_least
 from nnscratch.grade.harness import (
     CheckFailed,
     array,
     call,
-    check,
     forbidden,
     own,
     pair,
-    shape,
+    probe,
     shares_memory,
     unchanged,
 )
-from nnscratch.grade.settings import GRAD_TOL
 from nnscratch.history import History
 from nnscratch.network import Network
 
-#: A network with two hidden layers, and one with three (a loop over the layers, as exercise 3).
-SIZES, DEEP = (6, 20, 15, 3), (6, 12, 10, 8, 3)
+# --------------------------------------------------------------------------------------------
+# dropout
+# --------------------------------------------------------------------------------------------
 
 
-def _numpy_only(what: str):
-    return forbidden(
-        what, library_dropouts(), "write it yourself with NumPy, as the exercise asks."
+def _dropout_inputs(rng: np.random.Generator) -> dict:
+    """Activations in (0, 1) of three kinds (a float64 batch, a float32 batch, one image's vector),
+    their p_keep (the float32 one's far from 1/2) and the seeds of the generators."""
+    size = lambda lo, hi: int(rng.integers(lo, hi))  # noqa: E731
+    shapes = [(size(150, 250), size(40, 60)), (size(300, 450), size(25, 40)), (size(400, 600),)]
+    As = [rng.random(shapes[0]), rng.random(shapes[1]).astype(np.float32), rng.random(shapes[2])]
+    ps = [0.5, float(rng.choice([0.7, 0.75, 0.8, 0.85, 0.9])), 0.5]
+    seeds = [dn.seed_of(rng) for _ in range(4)]
+    seeds[3] = seeds[2] + 1 + int(rng.integers(1000))  # another seed than seeds[2]
+    return {"A": As, "p": ps, "seeds": seeds}
+
+
+def _dropout_what(A: np.ndarray, p: float) -> str:
+    return f"dropout(A, p_keep={p:g}, rng) for A of shape {A.shape} and dtype {A.dtype}"
+
+
+def _dropout_once(dropout: Callable, A: np.ndarray, p: float, rng, what: str) -> list:
+    """The learner's ``dropout(A, p, rng)`` with NumPy only, A unchanged, a new array returned."""
+    numpy_only = forbidden(
+        "dropout", ref.library_dropouts(), "write it yourself with NumPy, as the exercise asks."
     )
-
-
-def _dropout_once(dropout: Callable, A: np.ndarray, p: float, rng, what: str):
-    """The learner's ``dropout(A, p, rng)``: checked shapes, 0/1 mask; returns (out, keep)."""
-    with _numpy_only("dropout"), unchanged(what, "Backpropagation needs the activations.", A=A):
+    with numpy_only, unchanged(what, "Backpropagation needs the activations.", A=A):
         result = call(dropout, what, A, p, rng)
     out, mask = pair(result, what, "(A_dropped, mask)")
     out, mask = array(out, f"the first result of {what}"), array(mask, f"the mask of {what}")
-    shape(out, A.shape, what, "Dropout works elementwise: the result has the shape of A.")
-    if mask.shape != A.shape:
-        hint = (
-            " One mask for the whole batch: draw one number per entry of A, so that every image "
-            "gets its own mask."
-            if A.ndim == 2 and mask.shape in ((A.shape[1],), (1, A.shape[1]))
-            else ""
-        )
-        raise CheckFailed(f"the mask of {what} has shape {mask.shape}, not A's.{hint}")
-    other = mask[(mask != 0) & (mask != 1)]
-    if other.size:
-        raise CheckFailed(
-            f"the mask of {what} holds values other than 0 and 1 (e.g. {float(other[0]):g}): "
-            "return the 0/1 (or boolean) mask of the kept units, before any scaling."
-        )
-    if out.dtype != A.dtype:
-        raise CheckFailed(f"{what} returned dtype {out.dtype}: keep the dtype of A ({A.dtype}).")
     shares_memory(out, A, what)
-    return out, mask.astype(bool)
+    return [out, mask]
 
 
-@check
-def check_dropout(dropout: Callable) -> None:
-    """``dropout(A, p_keep, rng)`` returns ``(A * mask / p_keep, mask)``: each entry kept with
-    probability p_keep, independently, drawn from ``rng``; A unchanged."""
-    own(dropout, "dropout", "write inverted dropout yourself with NumPy.")
-    data = np.random.default_rng(61)
-    cases = [
-        (data.random((200, 50)), 0.5),  # a batch of activations in (0, 1), float64
-        (data.random((400, 30)).astype(np.float32), 0.8),  # float32
-        (data.random(500), 0.5),  # one image's activations, a vector
-    ]
-    for A, p in cases:
-        what = f"dropout(A, p_keep={p}, rng) for A of shape {A.shape} and dtype {A.dtype}"
-        out, keep = _dropout_once(dropout, A, p, np.random.default_rng(62), what)
-        scaling(out, A, keep, p, what)
-        kept_fraction(keep, p, what)
+def _judge_dropout(inputs: dict, outputs: dict) -> str:
+    for A, p, got in zip(inputs["A"], inputs["p"], outputs["cases"], strict=True):
+        what = _dropout_what(A, p)
+        out, keep = judged_once(A, got, what)
+        ref.scaling(out, A, keep, p, what)
+        ref.kept_fraction(keep, p, what)
         if A.ndim == 2 and np.all(keep == keep[:1]):
             raise CheckFailed(
                 f"{what}: every row (image) got the same mask: draw one number per entry of A, so "
@@ -111,25 +94,23 @@ def check_dropout(dropout: Callable) -> None:
                 f"{what}: each image was kept or dropped whole: draw one number per unit, each "
                 "kept or dropped on its own."
             )
-    A, p = cases[0]
-    what = f"dropout(A, p_keep={p}, rng)"
-    same = [_dropout_once(dropout, A, p, np.random.default_rng(7), what)[1] for _ in range(2)]
-    if not np.array_equal(*same):
+    A, p = inputs["A"][0], inputs["p"][0]
+    what = f"dropout(A, p_keep={p:g}, rng)"
+    mask = {k: judged_mask(A, outputs[k], what) for k in ("same", "again", "first", "second")}
+    if not np.array_equal(mask["same"], mask["again"]):
         raise CheckFailed(
             "dropout with two generators seeded alike gave two different masks: draw the mask "
             "from the rng argument (e.g. rng.random(A.shape) < p_keep), not from np.random's "
             "global state or a generator of your own."
         )
-    rng = np.random.default_rng(7)
-    first, second = (_dropout_once(dropout, A, p, rng, what)[1] for _ in range(2))
-    other = _dropout_once(dropout, A, p, np.random.default_rng(8), what)[1]
-    if np.array_equal(first, second) or np.array_equal(first, other):
+    other = judged_mask(A, outputs["other"], what)
+    if np.array_equal(mask["first"], mask["second"]) or np.array_equal(mask["first"], other):
         raise CheckFailed(
             "dropout gave the same mask twice (from one generator called twice, or from two "
             "generators seeded differently): draw a new mask from rng at every call, so that "
             "every training step drops other units."
         )
-    out, keep = _dropout_once(dropout, A, 1.0, rng, "dropout(A, p_keep=1.0, rng)")
+    out, keep = judged_once(A, outputs["whole"], "dropout(A, p_keep=1.0, rng)")
     if not (keep.all() and np.allclose(out, A)):
         raise CheckFailed("dropout(A, p_keep=1.0, rng) should keep every unit and return A.")
     return (
@@ -138,247 +119,240 @@ def check_dropout(dropout: Callable) -> None:
     )
 
 
+@probe(_dropout_inputs, _judge_dropout)
+def check_dropout(dropout: Callable, inputs: dict) -> dict:
+    """``dropout(A, p_keep, rng)`` returns ``(A * mask / p_keep, mask)``: each entry kept with
+    probability p_keep, independently, drawn from ``rng``; A unchanged."""
+    own(dropout, "dropout", "write inverted dropout yourself with NumPy.")
+    rng = np.random.default_rng
+    cases = [
+        _dropout_once(dropout, A, p, rng(seed), _dropout_what(A, p))
+        for A, p, seed in zip(inputs["A"], inputs["p"], inputs["seeds"])
+    ]
+    A, p = inputs["A"][0], inputs["p"][0]
+    same, other = inputs["seeds"][2:]
+    what = f"dropout(A, p_keep={p:g}, rng)"
+    seeded_alike = [_dropout_once(dropout, A, p, rng(same), what)[1] for _ in range(2)]
+    one = rng(same)
+    first, second = (_dropout_once(dropout, A, p, one, what)[1] for _ in range(2))
+    return {
+        "cases": cases,
+        "same": seeded_alike[0],  # masks only, from here on
+        "again": seeded_alike[1],
+        "first": first,
+        "second": second,
+        "other": _dropout_once(dropout, A, p, rng(other), what)[1],
+        "whole": _dropout_once(dropout, A, 1.0, one, "dropout(A, p_keep=1.0, rng)"),
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # The network: training and evaluation mode, forward and backward through the masks
 # --------------------------------------------------------------------------------------------
 
 
-def _make(DropoutNetwork: type, sizes: tuple, p: float, seed: int) -> Network:
-    what = f"DropoutNetwork({sizes}, p_keep={p}, seed={seed}, dtype=np.float64)"
-    net = call(DropoutNetwork, what, sizes, p_keep=p, seed=seed, dtype=np.float64)
-    if not isinstance(net, Network):
-        raise CheckFailed(f"{what} is not a Network: keep `class DropoutNetwork(Network)`.")
-    return net
-
-
-def _training_forward(net: Network, X: np.ndarray, what: str) -> tuple[list, list, list]:
-    """The learner's forward in training mode, checked layer by layer; returns the activations,
-    the weighted sums and the masks read from the hidden activations."""
-    L, p = net.num_layers, float(net.p_keep)
-    with unchanged(what, X=X, params=net.params):
-        result = call(net.forward, what, X)
-    activations, zs = pair(result, what, "(activations, zs)")
-    if len(activations) != L + 1 or len(zs) != L:
-        raise CheckFailed(
-            f"{what} should return {L + 1} activations and {L} weighted sums, got "
-            f"{len(activations)} and {len(zs)}: loop over the network's {L} layers."
-        )
-    acts = [
-        np.asarray(array(a, f"{what}: A{i}"), dtype=np.float64) for i, a in enumerate(activations)
-    ]
-    Zs = [np.asarray(array(z, f"{what}: Z{i + 1}"), dtype=np.float64) for i, z in enumerate(zs)]
-    if not np.allclose(acts[0], X):
-        raise CheckFailed(
-            f"{what}: activations[0] should be X itself: dropout is for hidden units."
-        )
-    keeps = []
-    for l in range(1, L + 1):
-        W = np.asarray(net.params[f"W{l}"], dtype=np.float64)
-        shape(Zs[l - 1], (len(X), W.shape[0]), f"{what}: Z{l}")
-        true_Z = acts[l - 1] @ W.T
-        if not np.allclose(Zs[l - 1], true_Z, rtol=1e-9, atol=1e-12):
-            hint = (
-                f" The next layer must receive the dropped and scaled activations of layer "
-                f"{l - 1}, the ones in activations[{l - 1}]."
-                if l > 1 and np.allclose(Zs[l - 1], sigmoid(Zs[l - 2]) @ W.T, rtol=1e-9)
-                else f" Z{l} holds zeros where the weighted sums do not: dropout applies to a "
-                "hidden layer's activations, sigmoid(Z), not to its weighted sums Z (a dropped "
-                "unit outputs 0, and sigmoid(0) is 1/2)."
-                if np.any(Zs[l - 1] == 0) and not np.any(true_Z == 0)
-                else ""
-            )
-            raise CheckFailed(f"{what}: Z{l} is not activations[{l - 1}] W{l}^T.{hint}")
-        A = sigmoid(Zs[l - 1])
-        if l == L:
-            if not np.allclose(acts[L], softmax(Zs[L - 1]), rtol=1e-9, atol=1e-12):
-                raise CheckFailed(
-                    f"{what}: the output layer should be softmax(Z{L}), no unit dropped: dropout "
-                    "is for the hidden layers only."
-                )
-            continue
-        keep = acts[l] != 0
-        if keep.all() and np.allclose(acts[l], A, rtol=1e-9):
-            W_next = np.asarray(net.params[f"W{l + 1}"], dtype=np.float64)
-            if not np.allclose(Zs[l], acts[l] @ W_next.T, rtol=1e-9, atol=1e-12):
-                raise CheckFailed(
-                    f"{what}: activations[{l}] holds the activations before dropout, but layer "
-                    f"{l + 1} received others: return the dropped and scaled ones, what the next "
-                    "layer received (backpropagation multiplies the errors by them)."
-                )
-            raise CheckFailed(
-                f"{what}: with net.training True, hidden layer {l} drops no unit: in training "
-                "mode, forward applies dropout to every hidden layer's activations."
-            )
-        kept_fraction(keep, p, f"{what}: hidden layer {l}")
-        scaling(acts[l], A, keep, p, f"{what}: hidden layer {l}")
-        keeps.append(keep)
-    return acts, Zs, keeps
-
-
-def _training_backward(net: Network, X, Y, acts, Zs, keeps, what: str) -> float:
-    """The learner's deltas through the masks, and the gradients they give against central
-    differences of the thinned network's loss; returns the largest relative error."""
-    true = true_deltas(net, acts, Zs, keeps, Y)
-    what = f"net.deltas(activations, zs, Y) in training mode, sizes {net.sizes}"
-    activations, zs = [a.copy() for a in acts], [z.copy() for z in Zs]
-    with unchanged(what, activations=activations, zs=zs, Y=Y, params=net.params):
-        deltas = call(net.deltas, what, activations, zs, Y)
-    if not isinstance(deltas, (list, tuple)) or len(deltas) != net.num_layers:
-        raise CheckFailed(f"{what} should return a list of {net.num_layers} errors.")
-    no_mask = plain(net).deltas(acts, Zs, Y)
-    for l in range(net.num_layers, 0, -1):
-        mine = np.asarray(array(deltas[l - 1], f"{what}: Delta{l}"), dtype=np.float64)
-        shape(mine, true[l - 1].shape, f"{what}: Delta{l}")
-        if np.allclose(mine, true[l - 1], rtol=1e-9, atol=1e-12):
-            continue
-        p = float(net.p_keep)
-        unscaled = true[l - 1] * p if l < net.num_layers else true[l - 1]
-        hint = (
-            " They ignore the mask: a dropped unit passed nothing forward, so it passes no error "
-            "back; multiply by the layer's mask and 1/p_keep, as the forward pass did "
-            "(delta_l = (W_(l+1)^T delta_(l+1)) * m_l / p_keep * sigma'(z_l))."
-            if np.allclose(mine, no_mask[l - 1], rtol=1e-9, atol=1e-12)
-            else " They miss the factor 1/p_keep of the forward pass."
-            if np.allclose(mine, unscaled, rtol=1e-9, atol=1e-12) and l < net.num_layers
-            else ""
-        )
-        raise CheckFailed(
-            f"{what}: Delta{l} is not the error of the thinned network that forward ran "
-            f"(relative error {rel_error(mine, true[l - 1]):.2e}), with the masks of that forward "
-            f"pass (a 0 in activations[l] is a dropped unit).{hint}"
-        )
-    grads = call(net.backward, "net.backward(activations, zs, Y)", acts, Zs, Y)
-    worst = 0.0
-    for key in weight_keys(net.sizes):
-        param = net.params[key]
-        numeric = numerical_gradient(lambda _: thinned_loss(net, X, Y, keeps), param)
-        err = rel_error(np.asarray(grads[key], dtype=np.float64), numeric)
-        worst = max(worst, err)
-        if err > GRAD_TOL:
-            raise CheckFailed(
-                f"net.backward in training mode, sizes {net.sizes}: d{key} disagrees with central "
-                f"differences of the thinned network's loss (relative error {err:.2e})."
-            )
-    return worst
-
-
-@check
-def check_dropout_network(DropoutNetwork: type) -> None:
+@probe(dn.network_inputs, dn.judge_network)
+def check_dropout_network(DropoutNetwork: type, inputs: dict) -> dict:
     """``DropoutNetwork``: in evaluation mode the whole network; in training mode every hidden
     layer dropped and scaled with a fresh mask from ``self.rng`` at ``self.p_keep``, and errors
     backpropagated through the masks (central differences)."""
     if not (isinstance(DropoutNetwork, type) and issubclass(DropoutNetwork, Network)):
         raise CheckFailed("DropoutNetwork should be a class derived from nnscratch's Network.")
-    worst = 0.0
-    for sizes, p in ((SIZES, 0.5), (DEEP, 0.8)):
-        net = _make(DropoutNetwork, sizes, p, seed=3)
-        X, Y = toy_batch(sizes[0], sizes[-1], 60, seed=4)
-        evaluation(net, X, f"net.forward(X) of a new DropoutNetwork{sizes}")
-        evaluation_deltas(net, X, Y, f"net.deltas(...) of a new DropoutNetwork{sizes}")
-        net.training = True
-        what = f"net.forward(X) with net.training = True, sizes {sizes}, p_keep {p:g}"
-        first = _training_forward(net, X, what)[2]
-        acts, Zs, keeps = _training_forward(net, X, what)  # deltas get this last pass
-        if all(np.array_equal(a, b) for a, b in zip(first, keeps)):
-            raise CheckFailed(
-                f"{what}: two forward passes dropped the same units: draw a fresh mask at every "
-                "forward pass in training (every step), from self.rng."
-            )
-        twin = _make(DropoutNetwork, sizes, p, seed=3)
-        twin.training = True
-        if not all(
-            np.array_equal(a, b) for a, b in zip(first, _training_forward(twin, X, what)[2])
-        ):
-            raise CheckFailed(
-                f"{what}: two networks made with the same seed dropped different units: draw the "
-                "masks from the network's own generator, self.rng, so that a run can be repeated."
-            )
-        worst = max(worst, _training_backward(net, X, Y, acts, Zs, keeps, what))
-        net.training = False  # the last training pass's masks stay behind for what follows
-        evaluation(net, X, f"net.forward(X) after net.training = False, sizes {sizes}")
-        evaluation_deltas(
-            net, X, Y, "net.deltas(...) with net.training = False after a training pass"
-        )
-    return (
-        "evaluation: the whole network; training: every hidden layer dropped and scaled by "
-        "1/p_keep, a fresh mask from self.rng, 2 and 3 hidden layers; gradients through the masks "
-        f"match central differences (max relative error {worst:.1e})"
-    )
+    return {"cases": [dn.probe_network(DropoutNetwork, case) for case in inputs["cases"]]}
 
 
-@check
-def check_dropout_switch(DropoutNetwork: type) -> None:
-    """``train`` runs its steps in training mode and measures the network in evaluation mode;
-    afterwards the network is in evaluation mode."""
-    calls: list[tuple[int, Any, dict]] = []
+# --------------------------------------------------------------------------------------------
+# The switch between the modes, inside Network.train
+# --------------------------------------------------------------------------------------------
 
-    def forward(self, X):
-        result = DropoutNetwork.forward(self, X)
-        params = {k: np.array(v) for k, v in self.params.items()}
-        calls.append((len(np.atleast_2d(X)), result, params))
-        return result
 
-    spy = type("DropoutNetwork", (DropoutNetwork,), {"forward": forward})
-    net = _make(spy, SIZES, 0.5, seed=9)
-    train, val = toy_split(40, seed=10, n_in=6, n_out=3), toy_split(30, seed=11, n_in=6, n_out=3)
-    what = "net.train(train, val, epochs=2, lr=0.5, batch_size=8) on 40 toy images"
-    history = call(net.train, what, train, val, epochs=2, lr=0.5, batch_size=8, verbose=False)
-    if not isinstance(history, History):
-        raise CheckFailed(
-            f"{what} returned {type(history).__name__}: return the History of Network.train."
-        )
-    steps = [c for c in calls if c[0] == 8]
-    measured = [c for c in calls if c[0] in (len(train), len(val))]
-    if len(steps) != 10 or len(measured) != 4:
+def _switch_inputs(rng: np.random.Generator) -> dict:
+    """Weights, the network's seed, the seed of the data order, train (40), val (30) and a split
+    one input too wide (16), all drawn from ``rng``."""
+    case = {
+        "sizes": list(dn.SIZES),
+        "p": 0.5,
+        "seed": dn.seed_of(rng),
+        "params": dn.drawn_weights(rng, dn.SIZES),
+    }
+    toys = {
+        "train": dn.toy_data(rng, 40, 6, 3),
+        "val": dn.toy_data(rng, 30, 6, 3),
+        "wide": dn.toy_data(rng, 16, 7, 3),
+    }
+    return {**case, **toys, "order": dn.seed_of(rng)}
+
+
+def _judge_switch(inputs: dict, outputs: dict) -> str:
+    what = dn.train_what(inputs)
+    calls = outputs["calls"]
+    if not isinstance(calls, list) or len(calls) > dn.MAX_CALLS:
+        calls = []
+    sizes = [np.shape(c.get("X")) if isinstance(c, dict) else () for c in calls]
+    steps = [c for c, s in zip(calls, sizes) if s[:1] == (dn.BATCH,)]
+    measured = [c for c, s in zip(calls, sizes) if s[:1] in ((40,), (30,))]
+    if len(steps) != 10 or len(measured) != 4 or int(outputs["count"]) > dn.MAX_CALLS:
         raise CheckFailed(
             f"{what} ran forward on {len(steps)} batches and {len(measured)} whole splits; "
             "expected 10 batches (5 per epoch) and 4 splits (train and val after each epoch): "
             "let Network.train do the training, switching the mode around it."
         )
-    for k, (_, (activations, _), _) in enumerate(steps):
-        hidden = np.concatenate([np.ravel(a) for a in activations[1:-1]])
-        if np.all(hidden != 0):
+    steps = [dn.record(c, inputs["params"]) for c in steps]
+    measured = [dn.record(c, inputs["params"]) for c in measured]
+    for k, (_, activations, _) in enumerate(steps):
+        if np.all(np.concatenate([np.ravel(a) for a in activations[1:-1]]) != 0):
             raise CheckFailed(
                 f"{what}: step {k + 1} of 10 ran without dropout: every training step runs in "
                 "training mode. Set it in train before Network.train runs, and make evaluate put "
                 "back the mode it found (Network.train evaluates after every epoch)."
             )
-    for _, (activations, _), params in measured:
-        ref = Network(SIZES, dtype=np.float64)
-        ref.params = params
-        X = activations[0]
-        if not np.allclose(np.asarray(activations[-1]), ref.forward(X)[0][-1], rtol=1e-9):
+    for X, activations, params in measured:
+        true = plain(params).forward(X)[0][-1]
+        out = activations[-1]
+        if out.shape != true.shape or not np.allclose(out, true, rtol=1e-9):
             raise CheckFailed(
                 f"{what}: the losses and accuracies it recorded after an epoch were measured with "
                 "dropout on (a random thinned network): evaluate runs in evaluation mode."
             )
-    evaluation(net, val.x, "net.forward(X) after net.train returned")
-    wide = toy_split(16, seed=12, n_in=7, n_out=3)  # one input too many: train fails
-    failed_train_leaves_evaluation(net, wide, val)
-    true = plain(net).evaluate(val)
+    weights = dn.judge_steps(inputs, steps, measured)
+    val = inputs["val"]
+    ref.evaluation(
+        outputs["after"],
+        plain(weights).forward(val["x"])[0],
+        "net.forward(X) after net.train returned",
+    )
+    ref.failed_train_leaves_evaluation(outputs["failed_mode"])
+    true = plain(weights).evaluate(dn.split_of(val))
+    for mode, (measured_, left) in zip((False, True), outputs["evaluate"], strict=True):
+        what = f"net.evaluate(val) with net.training = {mode}"
+        measured_ = array(measured_, what)
+        if measured_.shape != (2,) or not np.allclose(measured_, true, rtol=1e-9):
+            raise CheckFailed(f"{what} measured a thinned network: it runs in evaluation mode.")
+        if left is not mode:
+            raise CheckFailed(
+                f"{what} left net.training = {left if isinstance(left, str) else repr(left)}: "
+                "put back the mode evaluate found (Network.train calls it between two epochs of "
+                "steps; called on its own, it must leave the network as it was)."
+            )
+    return (
+        "steps in training mode, through their own masks, measurements in evaluation mode, the "
+        "mode put back; after train, evaluation mode"
+    )
+
+
+@probe(_switch_inputs, _judge_switch)
+def check_dropout_switch(DropoutNetwork: type, inputs: dict) -> dict:
+    """``train`` runs its steps in training mode and measures the network in evaluation mode;
+    afterwards the network is in evaluation mode."""
+    calls: list[tuple[Any, Any, dict]] = []
+    count = [0]
+
+    def forward(self, X):
+        result = DropoutNetwork.forward(self, X)
+        count[0] += 1
+        if len(calls) < dn.MAX_CALLS:
+            calls.append((np.array(X), result, {k: np.array(v) for k, v in self.params.items()}))
+        return result
+
+    spy = type("DropoutNetwork", (DropoutNetwork,), {"forward": forward})
+    net = dn.make(spy, inputs)
+    train, val = dn.split_of(inputs["train"]), dn.split_of(inputs["val"])
+    what = dn.train_what(inputs)
+    kwargs = {"epochs": dn.EPOCHS, "lr": dn.LR, "batch_size": dn.BATCH, "verbose": False}
+    history = call(net.train, what, train, val, seed=int(inputs["order"]), **kwargs)
+    trained = count[0]  # the forward passes of train
+    if not isinstance(history, History):
+        raise CheckFailed(
+            f"{what} returned {type(history).__name__}: return the History of Network.train."
+        )
+    recorded = [
+        {"X": X, "acts": dn.copied(pair(result, what, "(activations, zs)")[0], what), "params": p}
+        for X, result, p in calls
+    ]
+    after = [
+        dn.forward_of(net, val.x, "net.forward(X) after net.train returned")[0] for _ in range(2)
+    ]
+    try:
+        net.train(
+            dn.split_of(inputs["wide"]), val, epochs=1, lr=dn.LR, batch_size=dn.BATCH, verbose=False
+        )
+    except Exception:  # noqa: BLE001 (the failure is the point; which one does not matter)
+        pass
+    failed_mode, evaluate = dn.mode_of(net), []
     for mode in (False, True):
         net.training = mode
         what = f"net.evaluate(val) with net.training = {mode}"
         measured = pair(call(net.evaluate, what, val), what, "(loss, accuracy)")
-        if not np.allclose(np.asarray(measured, dtype=np.float64), true, rtol=1e-9):
-            raise CheckFailed(f"{what} measured a thinned network: it runs in evaluation mode.")
-        if net.training is not mode:
-            raise CheckFailed(
-                f"{what} left net.training = {net.training!r}: put back the mode evaluate found "
-                "(Network.train calls it between two epochs of steps; called on its own, it must "
-                "leave the network as it was)."
-            )
+        evaluate.append([array(list(measured), what), dn.mode_of(net)])
     net.training = False
-    return (
-        "steps in training mode, measurements in evaluation mode, the mode put back; after "
-        "train, evaluation mode"
+    return {
+        "calls": recorded,
+        "count": trained,
+        "after": after,
+        "failed_mode": failed_mode,
+        "evaluate": evaluate,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The trained network
+# --------------------------------------------------------------------------------------------
+
+#: The training check's steps: SGD with the learner's class from the grader's weights on the
+#: grade's images (float32, as the notebook), compared with SGD on the thinned networks.
+STEPS, STEP_BATCH, STEP_LR, TRAINED = 12, 4, 0.05, (784, 128, 64, 10)
+
+
+def _training_inputs(rng: np.random.Generator) -> dict:
+    from nnscratch.grade.fixtures import validation_rows
+
+    x = validation_rows(rng, 200)
+    Y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, STEPS * STEP_BATCH)]
+    p, params = float(rng.choice([0.6, 0.7, 0.8, 0.9])), dn.drawn_weights(rng, TRAINED, np.float32)
+    case = {"sizes": list(TRAINED), "p": p, "seed": dn.seed_of(rng), "params": params}
+    return {"x": x, "X": x[: len(Y)], "Y": Y, "order": dn.seed_of(rng), **case}
+
+
+def _judge_training(inputs: dict, outputs: dict) -> str:
+    from nnscratch.grade.fixtures import judged_accuracy, returned_params, validation
+
+    params = returned_params(outputs["params"], "nets['dropout']")
+    what = "nets['dropout'].forward on 200 validation images"
+    ref.evaluation(outputs["eval"], plain(params).forward(inputs["x"])[0], what)
+    steps = outputs["steps"]
+    p, X, Y = float(inputs["p"]), inputs["X"], inputs["Y"]
+    what = (
+        f"{STEPS} steps of SGD (Network.train) with your DropoutNetwork, p_keep {p:g}, from the "
+        "grader's weights"
     )
+    if not isinstance(steps, list) or len(steps) != STEPS:
+        raise CheckFailed(f"{what} ran forward on other batches than {STEPS} of {STEP_BATCH}.")
+    weights = {k: np.asarray(v, dtype=np.float64) for k, v in inputs["params"].items()}
+    order = np.random.default_rng(int(inputs["order"])).permutation(len(X))
+    for k, hidden in enumerate(steps):
+        rows = order[k * STEP_BATCH : (k + 1) * STEP_BATCH]
+        keeps = ref.step_masks(hidden, X[rows], weights, what)
+        weights = ref.thinned_step(weights, p, X[rows], Y[rows], keeps, STEP_LR)
+    stepped = returned_params(outputs["stepped"], "the network after the steps")
+    for key, W in weights.items():
+        if key not in stepped or not np.allclose(stepped[key], W, rtol=1e-3, atol=1e-5):
+            raise CheckFailed(
+                f"{what} do not give the grader's {key}, SGD on the thinned networks of their "
+                "forward passes (their masks): make the earlier checks pass first."
+            )
+    val = validation()
+    acc = float(np.mean(plain(params).predict(val.x) == val.labels))
+    acc = judged_accuracy(acc, "regularization", "nets['dropout']", outputs.get("quick"))
+    return f"validation accuracy {acc:.4f} ({at_least('regularization')})"
 
 
-@check
-def check_dropout_training(nets: Any) -> None:
-    """The dropout network trained in the notebook is in evaluation mode and reaches the expected
-    accuracy on the grade's validation images."""
+@probe(_training_inputs, _judge_training)
+def check_dropout_training(nets: Any, inputs: dict) -> dict:
+    """The dropout network trained in the notebook is in evaluation mode, takes the grader's SGD
+    steps through its masks, and reaches the expected accuracy on the grade's validation images
+    (measured by the grader on its weights)."""
+    from nnscratch.grade.fixtures import kernel_state
+
     if not isinstance(nets, dict) or "dropout" not in nets:
         raise CheckFailed(
             "nets should be a dict of trained networks with an entry 'dropout' (your "
@@ -387,9 +361,30 @@ def check_dropout_training(nets: Any) -> None:
     net = nets["dropout"]
     if not isinstance(net, Network) or type(net).forward is Network.forward:
         raise CheckFailed("nets['dropout'] should be your trained DropoutNetwork.")
-    from nnscratch.grade.fixtures import validation
+    what = "nets['dropout'].forward on 200 validation images"
+    evals = [dn.forward_of(net, inputs["x"], what)[0] for _ in range(2)]
+    # a new network of the learner's class, with the grader's weights, trained a few steps
+    twin, steps = dn.make(type(net), inputs, np.float32), []
+    forward = twin.forward
 
-    sample = validation().x[:200]
-    evaluation(net, sample, "nets['dropout'].forward on 200 validation images")
-    acc = trained_accuracy(net, "regularization", "nets['dropout']")
-    return f"validation accuracy {acc:.4f} ({at_least('regularization')})"
+    def recording(X):
+        result = forward(X)
+        if len(np.atleast_2d(X)) == STEP_BATCH and len(steps) <= STEPS:
+            steps.append(
+                dn.copied(pair(result, "forward", "(activations, zs)")[0], "forward")[1:-1]
+            )
+        return result
+
+    twin.forward = recording
+    train = Split(inputs["X"], inputs["Y"], inputs["Y"].argmax(axis=1))
+    what = (
+        f"{STEPS} steps of SGD (Network.train) with your DropoutNetwork from the grader's weights"
+    )
+    kwargs = {"epochs": 1, "lr": STEP_LR, "batch_size": STEP_BATCH, "verbose": False}
+    call(twin.train, what, train, train.head(1), seed=int(inputs["order"]), **kwargs)
+    return {
+        "eval": evals,
+        "steps": steps,
+        "stepped": kernel_state(twin)["params"],
+        **kernel_state(net),
+    }
