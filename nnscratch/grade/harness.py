@@ -8,7 +8,7 @@ returns one line of detail (printed as ``PASS <id>: <detail>``) or raises :class
 a message a learner can act on: which function, which input, what was expected and what was
 measured. A check cell runs all three in its kernel (instant feedback); a grade runs ``inputs`` and
 the judge in the grader, from a seed of its own, and only the probe in the kernel
-(:func:`serve_probe`, :class:`.runner.Probe`). The release writes the id into the check cell's
+(:func:`serve_probe`, :class:`.verdict.Probe`). The release writes the id into the check cell's
 metadata and the manifest.
 
 The helpers below call the learner's code (:func:`call`) and inspect what it returns, turning

@@ -22,7 +22,7 @@ For each notebook the grader
 A check is judged outside the learner's kernel (issue 23, :func:`.harness.probe`): in place of its
 check cell the kernel runs the check's *probe* on inputs drawn here from the grade's seed (never
 sent to the kernel), which displays what it measured as plain data bound to a nonce of that cell
-(:class:`Probe`); after the cell's reply, the worker reads that display (:mod:`.plain`: no
+(:class:`.verdict.Probe`); after the cell's reply, the worker reads that display (:mod:`.plain`: no
 unpickling, sizes bounded) and runs the check's *judge* in its own process. Nothing the notebook
 changes in its kernel (the checks, ``nnscratch.grade.PASSED``, imports, IPython, NumPy) changes
 the verdict; a check cell's prologue still reloads the checks as released and fixes the settings
@@ -45,6 +45,7 @@ from pathlib import Path
 import nbformat
 
 from nnscratch.config import QUICK_ENV
+from nnscratch.grade import verdict
 from nnscratch.grade.harness import pass_line
 from nnscratch.grade.report import CheckResult, Report
 from nnscratch.grade.restore import prologue
@@ -116,92 +117,6 @@ def kernel_env(settings: Settings) -> dict[str, str]:
     for var in BLAS_THREADS:
         env[var] = str(settings.threads)
     return env
-
-
-def check_arguments(source: str, check: str) -> str:
-    """The arguments of the call ``check_<check>(...)`` in a canonical check cell, as code."""
-    calls = [
-        node
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == f"check_{check}"
-    ]
-    if not calls:
-        raise ValueError(f"the check cell of {check!r} does not call check_{check}")
-    call = calls[-1]
-    return ", ".join([*map(ast.unparse, call.args), *map(ast.unparse, call.keywords)])
-
-
-class Probe:
-    """A check judged outside the kernel (:func:`.harness.probe`): the cell the kernel runs in its
-    place, its inputs, and the judge of what comes back."""
-
-    def __init__(self, split, exercise: str, cell_source: str, settings: Settings) -> None:
-        import base64
-        import secrets
-
-        from nnscratch.grade import plain
-        from nnscratch.grade.harness import inputs_rng
-
-        self.split, self.nonce = split, secrets.token_hex(16)
-        self.given = plain.roundtrip(split.inputs(inputs_rng(split.check_id, settings.seed)))
-        blob = base64.b64encode(plain.encode(self.given)).decode()
-        args = check_arguments(cell_source, split.check_id)
-        self.source = prologue(exercise, settings) + (
-            "__import__('nnscratch.grade.harness', fromlist=['serve_probe']).serve_probe("
-            f"{exercise!r}, {split.check_id!r}, {self.nonce!r}, {blob!r}, {args})\n"
-        )
-
-    def verdict(self, outputs: list) -> tuple[bool, str]:
-        """Judge the probe's display among the cell's ``outputs`` (read after the cell's reply)."""
-        import base64
-
-        from nnscratch.grade import plain
-        from nnscratch.grade.harness import PROBE_MIME, CheckFailed, judged
-
-        prefix = f"{self.nonce}:"
-        sent = [
-            o.get("data", {}).get(PROBE_MIME)
-            for o in outputs
-            if o.get("output_type") in ("display_data", "execute_result")
-        ]
-        found = [s for s in sent if isinstance(s, str) and s.startswith(prefix)]
-        if len(found) != 1:
-            return False, (
-                "the check cell ran, but did not return its measurements to the grader "
-                f"({len(found)} results for this check instead of 1)"
-            )
-        try:
-            data = base64.b64decode(found[0][len(prefix) :], validate=True)
-            result = plain.decode(data)
-            if not isinstance(result, dict) or (result.get("nonce"), result.get("check")) != (
-                self.nonce,
-                self.split.check_id,
-            ):
-                raise plain.NotPlain("not this check's result")
-        except (ValueError, plain.NotPlain) as bad:
-            return False, f"the check's measurements could not be read: {_cut(str(bad), 200)}"
-        if set(result) == {"nonce", "check", "failed"} and isinstance(result["failed"], str):
-            return False, result["failed"]
-        if set(result) != {"nonce", "check", "outputs"}:
-            return False, "the check's measurements could not be read: unexpected fields"
-        try:
-            return True, judged(self.split, self.given, result["outputs"])
-        except CheckFailed as failed:
-            return False, str(failed)
-
-
-def _probes(nb, checks: list[tuple[int, str]], exercise: str, settings: Settings) -> dict:
-    """The checks of ``nb`` judged outside the kernel, by cell index."""
-    from nnscratch.grade import checks as modules
-
-    declared = modules.declared(exercise)
-    return {
-        index: Probe(declared[check], exercise, nb.cells[index].source, settings)
-        for index, check in checks
-        if hasattr(declared.get(check), "judge")
-    }
 
 
 def _passed_detail(client, check: str) -> str | None:
@@ -302,7 +217,7 @@ def run_notebook(
     from nnscratch.grade import settings as grade_settings
 
     grade_settings.fix(settings)  # the judges read the grade's settings in this process too
-    probes = _probes(nb, checks, exercise, settings)
+    probes = verdict.probes(nb, checks, exercise, settings)
     for index in check_at:
         source = probes[index].source if index in probes else None
         nb.cells[index].source = source or prologue(exercise, settings) + nb.cells[index].source

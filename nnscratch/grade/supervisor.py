@@ -91,11 +91,7 @@ class _Running:
     peak_tasks: int = 0  # processes and threads
     cpu: dict = field(default_factory=dict)  # CPU seconds of each process below the worker
     ended: bool = False
-    seed: int | None = None  # of the probes' inputs
-
-    @property
-    def settings(self) -> Settings:
-        return self.job.settings or Settings()
+    settings: Settings = field(default_factory=Settings)  # the grade's, with the probes' seed
 
 
 def _prepare(job: Job, options: dict) -> tuple[str, nbformat.NotebookNode, list] | Report:
@@ -138,9 +134,8 @@ def _start(job: Job, prepared: tuple, options: dict) -> _Running:
     finally:
         os.close(write_end)
     os.set_blocking(read_end, False)
-    running = _Running(job, exercise, [c for _, c in checks], folder, procs.Child(pid), read_end)
-    running.seed = settings.seed
-    return running
+    ids, child = [c for _, c in checks], procs.Child(pid)
+    return _Running(job, exercise, ids, folder, child, read_end, settings=settings)
 
 
 def _report(run: _Running, problem: str | None) -> Report:
@@ -180,7 +175,7 @@ def _report(run: _Running, problem: str | None) -> Report:
         notes,
         problem=problem_text,
         mode=run.settings.mode,
-        seed=run.seed,
+        seed=run.settings.seed,
         seconds=time.monotonic() - run.started,
         usage={
             "memory_mb": round(run.peak_memory / 2**20),

@@ -18,7 +18,7 @@ it before it exits; it dies with the grader (``PR_SET_PDEATHSIG``). What the not
 data: the worker never runs it, and messages are cut to a bounded length.
 
 The checks' judges run here, in the worker, outside the sandbox, on the plain data the probes
-return (:class:`.runner.Probe`); the kernel never decides a verdict.
+return (:class:`.verdict.Probe`); the kernel never decides a verdict.
 """
 
 from __future__ import annotations
