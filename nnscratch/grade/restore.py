@@ -43,6 +43,7 @@ CHECK_SUPPORT = [
     "nnscratch.grade.capstone_training",
     "nnscratch.grade.dropout_reference",
     "nnscratch.grade.relu_network",
+    "nnscratch.grade.biases_network",
     "nnscratch.grade.dropout_network",
 ]
 

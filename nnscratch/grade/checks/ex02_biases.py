@@ -20,19 +20,22 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch.data import Split
 from nnscratch.gradcheck import numerical_gradient, rel_error
+from nnscratch.grade.biases_network import (
+    BIAS_KEYS,
+    SIZES,
+    judge_training,
+    random_params,
+    reference,
+    steps,
+    training_inputs,
+)
 from nnscratch.grade.fixtures import (
-    at_least,
     gradient_hint,
     gradient_ratio,
-    judged_accuracy,
     kernel_state,
     network_methods,
-    returned_params,
     stable_softmax,
-    validation,
-    validation_rows,
 )
 from nnscratch.grade.harness import (
     CheckFailed,
@@ -51,8 +54,6 @@ from nnscratch.losses import cross_entropy
 from nnscratch.network import Network
 
 BIAS_SIZES = (12, 7, 5, 4)
-SIZES = (784, 128, 64, 10)
-BIAS_KEYS = ["b1", "b2", "b3"]
 
 
 def _yours(what: str):
@@ -64,50 +65,17 @@ def _yours(what: str):
     )
 
 
-def _random_params(rng: np.random.Generator, sizes: tuple[int, ...], b_scale: float) -> dict:
-    """Float64 weights of sizes ``sizes`` (Glorot's scale) and biases drawn at random with spread
-    ``b_scale``, so that they matter."""
-    params = {}
-    for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-        params[f"W{l}"] = rng.standard_normal((n_out, n_in)) * np.sqrt(2 / (n_in + n_out))
-        params[f"b{l}"] = rng.normal(0.0, b_scale, n_out)
-    return params
-
-
-def reference(params: dict[str, np.ndarray], dtype: type = np.float64) -> Network:
-    """The course network with biases and ``params`` (W1, b1 .. WL, bL), in ``dtype``: the judges'
-    reference, run by the grader."""
-    L = len(params) // 2
-    sizes = [params["W1"].shape[1]] + [params[f"W{l}"].shape[0] for l in range(1, L + 1)]
-    net = Network(sizes, biases=True, dtype=dtype)
-    net.params = {k: np.array(v, dtype=dtype) for k, v in params.items()}
-    return net
-
-
-def _sent(value: Any, what: str) -> Any:
-    """The learner's ``value`` as an array to send to the judge; a 0-d array as its number (plain
-    data would send it as an array of shape (1,), hiding a one-number mistake)."""
-    value = array(value, what)
-    return value[()] if value.ndim == 0 else value
-
-
 def _arrays(values: Any, what: str) -> list[Any]:
     """A list of the learner's arrays (the probe's outputs), or CheckFailed."""
     if not isinstance(values, (list, tuple)):
         raise CheckFailed(f"{what} should be a list of arrays, got {type(values).__name__}.")
-    return [_sent(v, f"{what}[{i}]") for i, v in enumerate(values)]
+    return [array(v, f"{what}[{i}]") for i, v in enumerate(values)]
 
 
 def _keyed_arrays(value: Any, what: str, keys: list[str], hint: str = "") -> dict:
     """``value`` as a dict of exactly ``keys``, each an array, or CheckFailed."""
     value = keyed(value, what, keys, hint)
     return {key: array(value[key], f"{what}['{key}']") for key in keys}
-
-
-def _keyed_sent(value: Any, what: str, keys: list[str], hint: str = "") -> dict:
-    """The probe's :func:`_keyed_arrays`: the learner's dict of ``keys``, ready to send."""
-    value = keyed(value, what, keys, hint)
-    return {key: _sent(value[key], f"{what}['{key}']") for key in keys}
 
 
 # --------------------------------------------------------------------------------------------
@@ -167,7 +135,7 @@ def check_init_biases(init_biases: Callable, inputs: dict) -> dict:
         what = f"init_biases({sizes})"
         keys = [f"b{l}" for l in range(1, len(sizes))]
         with _yours(what):
-            out.append(_keyed_sent(call(init_biases, what, sizes), what, keys))
+            out.append(_keyed_arrays(call(init_biases, what, sizes), what, keys))
     return {"biases": out}
 
 
@@ -183,7 +151,7 @@ def _forward_inputs(rng: np.random.Generator) -> dict:
     """Weights and biases (float64) of sizes (12, 7, 5, 4), a batch of 6 inputs, and logits of
     +-800 to add to b3 (in an order drawn from ``rng``) for the stable softmax."""
     return {
-        "params": _random_params(rng, BIAS_SIZES, 0.5),
+        "params": random_params(rng, BIAS_SIZES, 0.5),
         "X": rng.random((BATCH, BIAS_SIZES[0])),
         "offsets": rng.permutation(np.array([800.0, 790.0, 0.0, -800.0])),
     }
@@ -269,7 +237,7 @@ GRADIENTS_WHAT = f"bias_gradients(deltas) for a batch of {BATCH}, sizes {BIAS_SI
 def _gradients_inputs(rng: np.random.Generator) -> dict:
     """A network of sizes (12, 7, 5, 4) with biases, a batch of 6 with one-hot targets, and the
     errors of its three layers on that batch (the course network's deltas, float64)."""
-    params = _random_params(rng, BIAS_SIZES, 0.5)
+    params = random_params(rng, BIAS_SIZES, 0.5)
     X = rng.random((BATCH, BIAS_SIZES[0]))
     Y = np.eye(BIAS_SIZES[-1])[rng.integers(0, BIAS_SIZES[-1], BATCH)]
     ref = reference(params)
@@ -333,7 +301,7 @@ def check_bias_gradients(bias_gradients: Callable, inputs: dict) -> dict:
     with _yours(what), unchanged(what, hint, deltas=deltas):
         grads = call(bias_gradients, what, deltas)
     hint = "One gradient per bias, under the keys of the biases."
-    return {"grads": _keyed_sent(grads, what, BIAS_KEYS, hint)}
+    return {"grads": _keyed_arrays(grads, what, BIAS_KEYS, hint)}
 
 
 def _fixed_divisor(mine: np.ndarray, true: np.ndarray, batch: int) -> str:
@@ -355,81 +323,8 @@ def _fixed_divisor(mine: np.ndarray, true: np.ndarray, batch: int) -> str:
 # The trained network
 # --------------------------------------------------------------------------------------------
 
-#: The training check's steps: SGD from the grader's weights and biases on the grader's images,
-#: compared with the course network with biases (mini-batch steps, float32 as the notebook).
-STEPS, STEP_BATCH, STEP_LR = 12, 4, 0.5
 
-
-def _training_inputs(rng: np.random.Generator) -> dict:
-    """Float32 weights and biases (not zero, so that the forward pass needs them) of 784-128-64-10,
-    48 validation images with random one-hot targets, and the seed of their order."""
-    params = {k: v.astype(np.float32) for k, v in _random_params(rng, SIZES, 0.1).items()}
-    rows = STEPS * STEP_BATCH
-    Y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, rows)]
-    X = validation_rows(rng, rows)
-    return {"params": params, "X": X, "Y": Y, "seed": int(rng.integers(2**31))}
-
-
-def _steps(net: Network, inputs: dict) -> None:
-    """``STEPS`` steps of SGD with ``net.train`` on the inputs' images, in the inputs' order."""
-    train = Split(inputs["X"], inputs["Y"], inputs["Y"].argmax(1))
-    what = f"{STEPS} steps of SGD (Network.train) with your BiasNetwork from the grader's weights"
-    call(
-        net.train,
-        what,
-        train,
-        train.head(1),
-        epochs=1,
-        lr=STEP_LR,
-        batch_size=STEP_BATCH,
-        seed=inputs["seed"],
-        verbose=False,
-    )
-
-
-def _judge_training(inputs: dict, outputs: dict) -> str:
-    given = outputs["params"]
-    if not isinstance(given, dict):
-        raise CheckFailed(f"the trained network's params should be a dict, got {given!r:.60}.")
-    for key in BIAS_KEYS:
-        if key not in given:
-            raise CheckFailed(
-                f"the trained network has no {key} in net.params: add the biases from init_biases "
-                "before training."
-            )
-    params = returned_params(given, "net", biases=True)
-    for l, key in enumerate(BIAS_KEYS, start=1):
-        b = params[key]
-        finite(b, f"net.params['{key}']", "Training diverged: try a smaller learning rate.")
-        if b.size > 1 and np.all(b == b.flat[0]) and b.flat[0] == 0:
-            raise CheckFailed(
-                f"after training, every entry of {key} is still 0: the biases were never updated. "
-                "Does bias_gradients return their gradients 'b1', 'b2', 'b3'?"
-            )
-        if b.size > 1 and np.all(b == b.flat[0]):
-            raise CheckFailed(
-                f"after training, every entry of {key} has the same value {b.flat[0]:.4g}: from "
-                "0, training moved them all by the same amount at every step, so the gradient of "
-                f"{key} that bias_gradients returns is one number for the whole layer instead of "
-                f"one per neuron (the mean of Delta{l} over the batch, a vector)."
-            )
-    # the learner's steps, from the grader's weights, against the course network's
-    ref = reference(inputs["params"], np.float32)
-    _steps(ref, inputs)
-    stepped = returned_params(outputs["stepped"], "the network after the steps", biases=True)
-    for key, W in ref.params.items():
-        if key not in stepped or not np.allclose(stepped[key], W, rtol=1e-3, atol=1e-5):
-            raise CheckFailed(
-                f"{STEPS} steps of SGD with your BiasNetwork, from the grader's weights and "
-                f"biases, do not give the grader's {key}: make the earlier checks pass first."
-            )
-    val = validation()
-    acc = float(np.mean(reference(params).predict(val.x) == val.labels))
-    acc = judged_accuracy(acc, "biases", "net", outputs.get("quick"))
-    return f"the biases were trained; validation accuracy {acc:.4f} ({at_least('biases')})"
-
-
-@probe(_training_inputs, _judge_training)
+@probe(training_inputs, judge_training)
 def check_biases_training(net: Any, inputs: dict) -> dict:
     """The network trained with the learner's forward and bias gradients has biases that training
     changed, takes the grader's SGD steps, and reaches the expected accuracy on the grade's
@@ -446,5 +341,5 @@ def check_biases_training(net: Any, inputs: dict) -> dict:
     twin = copy.copy(net)
     twin.params = {k: np.array(v) for k, v in inputs["params"].items()}
     twin.sizes, twin.dtype = SIZES, np.dtype(np.float32)
-    _steps(twin, inputs)
+    steps(twin, inputs)
     return {"stepped": kernel_state(twin)["params"], **kernel_state(net)}
