@@ -302,7 +302,7 @@ def _weights(value: Any, what: str) -> dict[str, np.ndarray]:
 
 def _rows_of(X: np.ndarray, index: dict[bytes, int], n_in: int) -> list[int] | None:
     X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-    if X.ndim != 2 or X.shape[1] != n_in:
+    if X.ndim != 2 or X.shape[1] != n_in or len(X) > len(index):
         return None
     rows = [index.get(row.tobytes()) for row in X]
     return None if any(r is None for r in rows) else rows
@@ -473,6 +473,11 @@ def check_train_epoch(train_epoch: Callable, inputs: dict) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
+#: The most parameters the grader runs forward on its validation images (the statement's network
+#: has 109,184): a bound on the judge's work.
+MAX_WEIGHTS = 2_000_000
+
+
 def _judge_training(inputs: dict, outputs: dict) -> str:
     from nnscratch.grade.fixtures import judged_accuracy, returned_params, validation
 
@@ -480,6 +485,12 @@ def _judge_training(inputs: dict, outputs: dict) -> str:
     biases = isinstance(found, dict) and any(str(k).startswith("b") for k in found)
     params = returned_params(found, "net", biases=biases)
     L = sum(1 for k in params if k.startswith("W"))
+    weights = sum(W.size for W in params.values())
+    if weights > MAX_WEIGHTS:
+        raise CheckFailed(
+            f"net has {weights:,} parameters: train the network of the statement, "
+            "Network(seed=0) (784-128-64-10, about 110,000 weights)."
+        )
     sizes = [784] + [params[f"W{l}"].shape[0] for l in range(1, L + 1)]
     net = Network(sizes, biases=biases, dtype=np.float64)  # the grader's forward pass
     net.params = params
