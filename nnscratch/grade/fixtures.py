@@ -242,12 +242,23 @@ def kernel_state(net: Any) -> dict:
     return {"params": {str(k): np.asarray(v) for k, v in params.items()}, "quick": is_quick()}
 
 
+#: The most weights a returned network may have, in all (the course's has 109,184): the grader runs
+#: it on its validation images, and a huge one would only make that slow.
+MAX_PARAMS = 4_000_000
+
+
 def returned_params(value: Any, what: str, biases: bool = False) -> dict[str, np.ndarray]:
     """The parameters a probe returned (``W1 .. WL``, ``b1 .. bL`` with ``biases``), as float64
-    arrays of chained shapes from 784 inputs to 10 outputs; CheckFailed for anything else."""
+    arrays of chained shapes from 784 inputs to 10 outputs, :data:`MAX_PARAMS` at most;
+    CheckFailed for anything else."""
     if not isinstance(value, dict) or not value:
         raise CheckFailed(
             f"{what}: its parameters should be a dict of arrays, got {type(value).__name__}."
+        )
+    total = sum(np.size(v) for v in value.values() if isinstance(v, np.ndarray))
+    if total > MAX_PARAMS:
+        raise CheckFailed(
+            f"{what} has {total:,} parameters, more than the {MAX_PARAMS:,} a grade evaluates."
         )
     L = sum(1 for k in value if k.startswith("W"))
     keys = [f"W{l}" for l in range(1, L + 1)] + (
