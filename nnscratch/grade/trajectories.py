@@ -131,9 +131,11 @@ def probe_rule(update: Callable, rule: Rule, inputs: dict) -> dict:
                 f"{rule.name} should take the argument {name} with the default of "
                 f"{rule.torch_name}, {name}={value:g}, but has {found}: keep the signature given."
             )
-    runs = [_attempt(update, rule, run["hyper"], run) for run in inputs["runs"]]
+    first, *others = inputs["runs"]
+    runs = [_attempt(update, rule, first["hyper"], first)]
     if "failed" in runs[0]:  # the first thing the judge would report
         raise CheckFailed(runs[0]["failed"])
+    runs += [_attempt(update, rule, run["hyper"], run) for run in others]
     varied = inputs["runs"][-1]
     return {"runs": runs, "unset": [_attempt(update, rule, h, varied) for h in inputs["unset"]]}
 
