@@ -6,6 +6,12 @@ defaults and with other hyper-parameters, on three parameters (two of one shape)
 ``w`` in place or return a new array, must leave ``dw`` unchanged, keep what it remembers in the
 state it returns (NumPy arrays and numbers) and compute the update itself.
 
+Every check is a probe and a judge (:func:`~nnscratch.grade.harness.probe`). A rule's probe runs
+the learner's rule on the initial weights, gradients and hyper-parameters the grader drew from its
+seed, and returns the weights after every step; its judge compares them with ``torch.optim``'s and
+names the mistake. The training check's probe returns the trained networks' parameters; its judge
+measures their accuracy with the course network's forward pass on the grade's validation images.
+
 The ``ref_*`` rules below are the grader's NumPy references, used only to simulate known mistakes
 and name them; the learner's code may not call them.
 """
@@ -13,13 +19,14 @@ and name them; the learner's code may not call them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from nnscratch.grade.fixtures import at_least, trained_accuracy, validation
-from nnscratch.grade.harness import CheckFailed, call, check
-from nnscratch.grade.trajectories import SHARED_STATE, Mistake, Rule, check_rule, forgetful
+from nnscratch.grade import fixtures, trajectories
+from nnscratch.grade.harness import CheckFailed, probe
+from nnscratch.grade.trajectories import SHARED_STATE, Mistake, Rule, forgetful, probe_rule
 from nnscratch.grade.trajectories import shared_by_shape as shared
 from nnscratch.network import Network
 
@@ -111,7 +118,7 @@ MOMENTUM = Rule(
     "torch.optim.SGD(momentum=mu)",
     lambda p, h: __import__("torch").optim.SGD(p, lr=h["lr"], momentum=h["mu"]),
     {"lr": 0.01, "mu": 0.9},
-    {"lr": 0.05, "mu": 0.5},
+    {"lr": (0.03, 0.08), "mu": (0.3, 0.7)},
     ref_momentum,
     mistakes=[
         Mistake(
@@ -140,7 +147,7 @@ ADAGRAD = Rule(
     "torch.optim.Adagrad",
     lambda p, h: __import__("torch").optim.Adagrad(p, lr=h["lr"], eps=h["eps"]),
     {"lr": 0.01, "eps": 1e-10},
-    {"lr": 0.05, "eps": 1e-6},
+    {"lr": (0.03, 0.08), "eps": (1e-7, 1e-5)},
     ref_adagrad,
     mistakes=[
         Mistake(
@@ -175,7 +182,7 @@ RMSPROP = Rule(
     "torch.optim.RMSprop",
     lambda p, h: __import__("torch").optim.RMSprop(p, lr=h["lr"], alpha=h["alpha"], eps=h["eps"]),
     {"lr": 0.01, "alpha": 0.99, "eps": 1e-8},
-    {"lr": 0.003, "alpha": 0.9, "eps": 1e-6},
+    {"lr": (0.002, 0.006), "alpha": (0.8, 0.95), "eps": (1e-7, 1e-5)},
     ref_rmsprop,
     mistakes=[
         Mistake(
@@ -223,7 +230,7 @@ ADAM = Rule(
         p, lr=h["lr"], betas=(h["beta1"], h["beta2"]), eps=h["eps"]
     ),
     {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
-    {"lr": 0.01, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6},
+    {"lr": (0.005, 0.02), "beta1": (0.7, 0.85), "beta2": (0.95, 0.995), "eps": (1e-7, 1e-5)},
     ref_adam,
     steps=20,
     mistakes=[
@@ -289,52 +296,97 @@ ADAM = Rule(
 # --------------------------------------------------------------------------------------------
 
 
-@check
-def check_momentum(momentum: Callable) -> None:
+def _rule_check(rule: Rule) -> Callable:
+    """The declaration of ``rule``'s check: its inputs drawn from the grade's seed, its judge."""
+    return probe(partial(trajectories.rule_inputs, rule), partial(trajectories.judge_rule, rule))
+
+
+@_rule_check(MOMENTUM)
+def check_momentum(momentum: Callable, inputs: dict) -> dict:
     """``momentum(w, dw, state, lr, mu)`` moves the weights as ``torch.optim.SGD(momentum=mu)``."""
-    return check_rule(momentum, MOMENTUM, seeds=(41, 42))
+    return probe_rule(momentum, MOMENTUM, inputs)
 
 
-@check
-def check_adagrad(adagrad: Callable) -> None:
+@_rule_check(ADAGRAD)
+def check_adagrad(adagrad: Callable, inputs: dict) -> dict:
     """``adagrad(w, dw, state, lr, eps)`` moves the weights as ``torch.optim.Adagrad``."""
-    return check_rule(adagrad, ADAGRAD, seeds=(43, 44))
+    return probe_rule(adagrad, ADAGRAD, inputs)
 
 
-@check
-def check_rmsprop(rmsprop: Callable) -> None:
+@_rule_check(RMSPROP)
+def check_rmsprop(rmsprop: Callable, inputs: dict) -> dict:
     """``rmsprop(w, dw, state, lr, alpha, eps)`` moves the weights as ``torch.optim.RMSprop``."""
-    return check_rule(rmsprop, RMSPROP, seeds=(61, 63))
+    return probe_rule(rmsprop, RMSPROP, inputs)
 
 
-@check
-def check_adam(adam: Callable) -> None:
+@_rule_check(ADAM)
+def check_adam(adam: Callable, inputs: dict) -> dict:
     """``adam(w, dw, state, lr, beta1, beta2, eps)`` moves the weights as ``torch.optim.Adam``."""
-    return check_rule(adam, ADAM, seeds=(45, 46))
+    return probe_rule(adam, ADAM, inputs)
 
 
 TRAINED = ("momentum", "adagrad", "rmsprop", "adam")
 
 
-@check
-def check_optimizers_training(nets: Any) -> None:
+def _training_inputs(rng: np.random.Generator) -> dict:
+    """None: the networks are judged on the grade's validation images. (The steps of each rule,
+    from the grader's weights, are the four checks above.)"""
+    return {}
+
+
+def _accuracy(value: Any, what: str) -> float:
+    """The validation accuracy of the course network with the parameters a probe returned."""
+    state = value if isinstance(value, dict) else {}
+    biases = isinstance(state.get("params"), dict) and "b1" in state["params"]
+    params = fixtures.returned_params(state.get("params"), what, biases=biases)
+    L = sum(1 for k in params if k.startswith("W"))
+    sizes = [784] + [params[f"W{l}"].shape[0] for l in range(1, L + 1)]
+    net = Network(sizes, biases=biases, dtype=np.float64)
+    net.params = params
+    val = fixtures.validation()
+    return float(np.mean(net.predict(val.x) == val.labels))
+
+
+def _judge_training(inputs: dict, outputs: dict) -> str:
+    accs = {}
+    for name in TRAINED:
+        got, what = outputs[name], f"nets['{name}']"
+        if isinstance(got, dict) and isinstance(got.get("failed"), str):
+            raise CheckFailed(got["failed"][:1000])
+        quick = got.get("quick") if isinstance(got, dict) else None
+        accs[name] = fixtures.judged_accuracy(_accuracy(got, what), "optimizers", what, quick)
+    if outputs.get("sgd") is not None:  # plain SGD, for the question's ranking
+        accs["sgd"] = _accuracy(outputs["sgd"], "nets['sgd']")
+    ranked = sorted(accs, key=accs.get, reverse=True)
+    accuracies = ", ".join(f"{k} {accs[k]:.4f}" for k in ranked)
+    minimum = fixtures.at_least("optimizers")
+    return f"validation accuracy, best first: {accuracies} (your rules: {minimum})"
+
+
+def _trained(nets: dict, name: str) -> dict:
+    """What the probe returns of ``nets[name]``: its parameters, or why it has none (in order)."""
+    if name not in nets:
+        return {
+            "failed": f"nets has no entry '{name}': train one network with each of "
+            f"{', '.join(TRAINED)}."
+        }
+    if not isinstance(nets[name], Network):
+        return {
+            "failed": f"nets['{name}'] should be a trained network (a nnscratch Network), got "
+            f"{type(nets[name]).__name__}."
+        }
+    return fixtures.kernel_state(nets[name])
+
+
+@probe(_training_inputs, _judge_training)
+def check_optimizers_training(nets: Any, inputs: dict) -> dict:
     """The networks trained with each rule reach the expected accuracy on the grade's validation
-    images."""
+    images (measured by the grader, with the course network's forward pass on their weights)."""
     if not isinstance(nets, dict):
         raise CheckFailed(
             "nets should be a dict from optimizer name to trained network, got "
             f"{type(nets).__name__}."
         )
-    accs = {}
-    for name in TRAINED:
-        if name not in nets:
-            raise CheckFailed(
-                f"nets has no entry '{name}': train one network with each of {', '.join(TRAINED)}."
-            )
-        accs[name] = trained_accuracy(nets[name], "optimizers", f"nets['{name}']")
-    if isinstance(nets.get("sgd"), Network):  # plain SGD, for the question's ranking
-        val = validation()
-        accs["sgd"] = call(nets["sgd"].accuracy, "nets['sgd'].accuracy", val.x, val.labels)
-    ranked = sorted(accs, key=accs.get, reverse=True)
-    accuracies = ", ".join(f"{k} {accs[k]:.4f}" for k in ranked)
-    return f"validation accuracy, best first: {accuracies} (your rules: {at_least('optimizers')})"
+    out = {name: _trained(nets, name) for name in TRAINED}
+    sgd = nets.get("sgd")
+    return {**out, "sgd": fixtures.kernel_state(sgd) if isinstance(sgd, Network) else None}
