@@ -45,8 +45,8 @@ from pathlib import Path
 import nbformat
 
 from nnscratch.config import QUICK_ENV
-from nnscratch.grade import verdict
-from nnscratch.grade.harness import pass_line
+from nnscratch.grade import plain, verdict
+from nnscratch.grade.harness import PROBE_MIME, pass_line
 from nnscratch.grade.report import CheckResult, Report
 from nnscratch.grade.restore import prologue
 from nnscratch.grade.safefiles import find_notebooks, read_notebook  # noqa: F401 (the API)
@@ -141,14 +141,23 @@ def _stream(text: str) -> nbformat.NotebookNode:
 
 
 class _Outputs:
-    """Counts what the kernel sends (stream text, figures, errors) and stops at a cap."""
+    """Counts what the kernel sends (stream text, figures, errors) and stops at a cap. The one reply
+    of the probe the grader awaits (``expected``, its nonce) is the grader's, not the notebook's
+    output: it counts against the bound of plain data instead (:data:`.plain.MAX_BYTES`)."""
 
     def __init__(self, cap: int) -> None:
         self.cap, self.sent, self.over = cap, 0, False
+        self.expected: str | None = None
 
     def add(self, content: dict) -> bool:
         """Count one message's content; False once the cap is passed."""
-        self.sent += len(str(content))
+        size = len(str(content))
+        reply = (content.get("data") or {}).get(PROBE_MIME) if isinstance(content, dict) else None
+        if self.expected and isinstance(reply, str) and reply.startswith(f"{self.expected}:"):
+            self.expected = None  # one reply per probe cell
+            self.over = self.over or size > plain.MAX_BYTES * 4 // 3 + 1000
+            return not self.over
+        self.sent += size
         self.over = self.over or self.sent > self.cap
         return not self.over
 
@@ -264,6 +273,7 @@ def run_notebook(
                     "than needed?"
                 ),
             }
+            client.outputs.expected = probes[index].nonce if index in probes else None
             try:
                 client.execute_cell(cell, index)
             except DeadKernelError:
