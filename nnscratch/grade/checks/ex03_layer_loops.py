@@ -18,24 +18,17 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import numpy as np
 
-from nnscratch.data import Split
-from nnscratch.gradcheck import numerical_gradient, rel_error
+from nnscratch.gradcheck import rel_error
 from nnscratch.grade.batch_loops import no_loop_over_images
-from nnscratch.grade.fixtures import (
-    gradient_hint,
-    network_methods,
-    weight_keys,
-)
+from nnscratch.grade.fixtures import network_methods, weight_keys
 from nnscratch.grade.harness import (
     CheckFailed,
     array,
     call,
-    finite,
     forbidden,
     keyed,
     pair,
@@ -43,10 +36,23 @@ from nnscratch.grade.harness import (
     shape,
     unchanged,
 )
-from nnscratch.grade.settings import GRAD_TOL, current
-from nnscratch.losses import cross_entropy
+from nnscratch.grade.layer_loops_reference import (
+    STEP_BATCH,
+    STEPS,
+    backward_what,
+    drawn,
+    judge_central,
+    judge_deep,
+    judge_layer,
+    one_per_matrix,
+    order_hint,
+    reference,
+    same_draws,
+    sgd_steps,
+    xavier_scale,
+)
+from nnscratch.grade.settings import current
 from nnscratch.network import Network
-from nnscratch.optim import sgd
 
 LOOP_SIZES = ((784, 10), (784, 128, 64, 10), (784, 256, 128, 64, 32, 10))
 # same depths, small enough for full gradient checks
@@ -68,28 +74,6 @@ def _yours(what: str):
     )
 
 
-def _drawn(seed: int, sizes, dtype: type = np.float64) -> dict:
-    """The weights ``W1 .. WL`` for ``sizes`` drawn from ``seed`` with Xavier's scale.
-
-    A check's weights travel to the kernel as this seed (drawn from the grade's generator, so
-    unknown to the notebook), a few bytes instead of megabytes in the cell the kernel runs: the
-    probe draws the weights it hands the learner from it, the judge draws its own, and never reads
-    weights back from the kernel but the learner's results.
-    """
-    rng = np.random.default_rng(int(seed))
-    return {
-        f"W{l}": (rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / (n_in + n_out))).astype(dtype)
-        for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1)
-    }
-
-
-def _reference(sizes, params: dict, dtype: type = np.float64) -> Network:
-    """The course network (the judges' reference) with ``params``, in ``dtype``."""
-    net = Network(tuple(int(n) for n in sizes), dtype=dtype)
-    net.params = {k: np.array(v, dtype=dtype) for k, v in params.items()}
-    return net
-
-
 def _dict_of_arrays(result: Any, what: str, keys: list[str], hint: str = "") -> dict:
     """A learner's dict of arrays ``keys`` (weights or gradients), as plain arrays."""
     result = keyed(result, what, keys, hint)
@@ -105,86 +89,6 @@ def _arrays(values: Any, what: str) -> list[np.ndarray]:
 # --------------------------------------------------------------------------------------------
 # init_params
 # --------------------------------------------------------------------------------------------
-
-
-def _leading_draws(W: np.ndarray, k: int = 16) -> list[np.ndarray]:
-    """The first ``k`` entries of ``W`` in row and in column order, scaled to unit length."""
-    out = []
-    for order in ("C", "F"):
-        a = np.asarray(W, dtype=np.float64).ravel(order=order)[:k]
-        norm = np.linalg.norm(a)
-        out.append(a / norm if norm > 0 else a)
-    return out
-
-
-def _same_draws(params: dict, keys: list[str], what: str) -> None:
-    """CheckFailed if two layers start from the same random numbers (a generator made from the
-    seed again for every layer)."""
-    for i, first in enumerate(keys):
-        for second in keys[i + 1 :]:
-            if any(
-                np.allclose(a, b, rtol=0, atol=1e-5) or np.allclose(a, -b, rtol=0, atol=1e-5)
-                for a in _leading_draws(params[first])
-                for b in _leading_draws(params[second])
-            ):
-                raise CheckFailed(
-                    f"{what}: {first} and {second} start with the same random numbers (scaled by "
-                    "their standard deviations): every layer draws from a new generator made from "
-                    "the same seed. Make one generator, np.random.default_rng(seed), before the "
-                    "loop over the layers, and draw every layer from it."
-                )
-
-
-#: Other rules for the scale of initial weights (chapter 3), each with what a learner who used it
-#: reads.
-OTHER_SCALES = [
-    (
-        lambda n_in, n_out: np.sqrt(2.0 / n_in),
-        "That is He's sqrt(2 / n_in), the scale for ReLU layers (exercise 1); these layers are "
-        "sigmoid ones.",
-    ),
-    (lambda n_in, n_out: np.sqrt(1.0 / n_in), "That is the fan-in rule, sqrt(1 / n_in)."),
-    (
-        lambda n_in, n_out: np.sqrt(1.0 / n_out),
-        "That is the fan-out rule, sqrt(1 / n_out) (the original tutorial's).",
-    ),
-    (lambda n_in, n_out: 1.0, "That is the standard normal's 1: the draws were not scaled."),
-]
-
-
-def _scale_tolerance(size: int) -> float:
-    """How far the standard deviation of ``size`` random draws may be from the rule's, relative:
-    six standard errors of a normal sample's standard deviation, 1 / sqrt(2 size), plus 2%."""
-    return 0.02 + 6 / np.sqrt(2 * size)
-
-
-def _fits(layer: tuple, rule: Callable) -> bool:
-    """Whether a layer ``(W, n_in, n_out, what)``'s standard deviation is ``rule``'s."""
-    W, n_in, n_out, _ = layer
-    return abs(float(W.std()) / float(rule(n_in, n_out)) - 1) <= _scale_tolerance(W.size)
-
-
-def _xavier_scale(layers: list[tuple]) -> None:
-    """CheckFailed unless every layer ``(W, n_in, n_out, what)`` has Xavier's standard deviation;
-    the message names another rule only if that rule fits every layer (one layer alone may fit
-    several)."""
-    xavier = lambda n_in, n_out: np.sqrt(2.0 / (n_in + n_out))  # noqa: E731
-    wrong = [layer for layer in layers if not _fits(layer, xavier)]
-    if not wrong:
-        return
-    W, n_in, n_out, what = wrong[0]
-    std, scale = float(W.std()), float(xavier(n_in, n_out))
-    said = next((said for rule, said in OTHER_SCALES if all(_fits(x, rule) for x in layers)), None)
-    if said is None:
-        said = (
-            f"It is {std / scale:.2g} times Xavier's: too large saturates the sigmoids, too "
-            "small makes the signal fade."
-        )
-    raise CheckFailed(
-        f"{what} has standard deviation {std:.4g}; this exercise draws the weights of a layer with "
-        f"{n_in} inputs and {n_out} outputs with Xavier's sqrt(2 / (n_in + n_out)) = "
-        f"{scale:.4g}, as the statement asks. {said}"
-    )
 
 
 def _per_layer(sizes) -> str:
@@ -210,34 +114,10 @@ def _judge_init_params(inputs: dict, outputs: dict) -> str:
         params = keyed(result, what, keys, _per_layer(sizes))
         for l, key in enumerate(keys, start=1):
             n_in, n_out = sizes[l - 1], sizes[l]
-            W = array(params[key], f"{what}['{key}']")
-            shape(
-                W,
-                (n_out, n_in),
-                f"{what}['{key}']",
-                f"W{l} maps layer {l - 1} ({n_in} neurons) to layer {l} ({n_out}): shape (n_out, "
-                "n_in).",
-            )
-            if W.dtype != np.float32:
-                raise CheckFailed(
-                    f"{what}['{key}'] has dtype {W.dtype}: store the weights as float32, as the "
-                    "statement asks (the network computes in float32; NumPy draws float64)."
-                )
-            finite(W, f"{what}['{key}']")
-            W = W.astype(np.float64)
-            if np.all(W == W.flat[0]):
-                raise CheckFailed(
-                    f"{what}['{key}'] has the same value {W.flat[0]:.3g} everywhere: every neuron "
-                    "of the layer would compute the same thing and get the same gradient, so they "
-                    "never become different. Draw random weights."
-                )
+            W = judge_layer(params[key], l, n_in, n_out, f"{what}['{key}']")
             layers.append((W, n_in, n_out, f"{what}['{key}']"))
-            if abs(float(W.mean())) > 5 * W.std() / np.sqrt(W.size) + 1e-12 and W.size > 100:
-                raise CheckFailed(
-                    f"{what}['{key}'] has mean {W.mean():.3g}: draw weights centered on 0."
-                )
-        _same_draws(params, keys, what)
-    _xavier_scale(layers)
+        same_draws(params, keys, what)
+    xavier_scale(layers)
     # the same sizes again with the same seed, then with another
     sizes, keys = inputs["sizes"][1], weight_keys(inputs["sizes"][1])
     first = keyed(outputs["params"][1], "init_params", keys)
@@ -305,9 +185,9 @@ def _forward_what(sizes: list[int]) -> str:
 def _judge_forward(inputs: dict, outputs: dict) -> str:
     for case, got in zip(inputs["cases"], outputs["cases"], strict=True):
         sizes, X = case["sizes"], case["X"]
-        params = _drawn(case["weights"], sizes)
+        params = drawn(case["weights"], sizes)
         L, what = len(sizes) - 1, _forward_what(sizes)
-        true_a, true_z = _reference(sizes, params).forward(X)
+        true_a, true_z = reference(sizes, params).forward(X)
         activations, zs = got["activations"], got["zs"]
         if len(activations) != L + 1 or len(zs) != L:
             a_list = "[X, A1]" if L == 1 else f"[X, A1, ..., A{L}]"
@@ -331,7 +211,7 @@ def _judge_forward(inputs: dict, outputs: dict) -> str:
                         f"{what}: {name} differs from the course network (relative error "
                         f"{rel_error(mine, true):.2e}). Layer {l}, {kind}, computes the weighted "
                         f"sums Z{l} = A{l - 1} W{l}^T, then A{l} = {act}(Z{l})."
-                        + _order_hint(params, activations, zs, l)
+                        + order_hint(params, activations, zs, l)
                     )
     return "agrees with the course network for 1, 3, 5 and 10 layers; params and X unchanged"
 
@@ -342,29 +222,12 @@ def check_forward_loops(forward: Callable, inputs: dict) -> dict:
     cases = []
     for case in inputs["cases"]:
         what = _forward_what(case["sizes"])
-        params, X = _drawn(case["weights"], case["sizes"]), np.array(case["X"])
+        params, X = drawn(case["weights"], case["sizes"]), np.array(case["X"])
         with _yours(what), unchanged(what, params=params, X=X):
             result = call(forward, what, params, X)
         activations, zs = pair(result, what, "(activations, zs)")
         cases.append({"activations": _arrays(activations, "activations"), "zs": _arrays(zs, "zs")})
     return {"cases": cases}
-
-
-def _order_hint(params: dict, activations: list, zs: list, l: int) -> str:
-    """A sentence if Z_l was computed with the weight matrix that sorted(params) puts l-th."""
-    key = sorted(params)[l - 1]
-    if key == f"W{l}":
-        return ""
-    try:
-        used = np.asarray(activations[l - 1], dtype=np.float64) @ np.asarray(params[key]).T
-        if not np.allclose(zs[l - 1], used, rtol=1e-9, atol=1e-12):
-            return ""
-    except (ValueError, TypeError, IndexError):
-        return ""
-    return (
-        f" Your Z{l} was computed with {key}: in sorted order, 'W10' comes before 'W2' (names sort "
-        "as text). Take the layers by number, W1, W2, ..., WL."
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,10 +239,10 @@ def _backward_case(rng: np.random.Generator, sizes, checked: bool = False) -> di
     """Weights, the course network's forward pass on a batch of inputs in [0, 1), one-hot targets;
     with ``checked``, the entries of each weight matrix to compare with central differences."""
     seed = int(rng.integers(2**63))
-    params = _drawn(seed, sizes)
+    params = drawn(seed, sizes)
     X = rng.random((GRAD_BATCH, sizes[0]))
     Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], GRAD_BATCH)]
-    activations, zs = _reference(sizes, params).forward(X)
+    activations, zs = reference(sizes, params).forward(X)
     case = {"sizes": list(sizes), "weights": seed, "activations": activations, "zs": zs, "Y": Y}
     if checked:
         case["entries"] = {
@@ -398,76 +261,12 @@ def _backward_inputs(rng: np.random.Generator) -> dict:
     return {"cases": cases, "deep": _backward_case(rng, DEEP_SIZES)}
 
 
-def _backward_what(sizes: list[int]) -> str:
-    deep = " (10 layers)" if len(sizes) == len(DEEP_SIZES) else ""
-    return f"backward(params, activations, zs, Y) for sizes {list(sizes)}{deep}"
-
-
-def _one_per_matrix(sizes: list[int]) -> str:
-    return f"Return one gradient per weight matrix ({len(sizes) - 1} here)."
-
-
-def _gradients(case: dict, got: Any) -> tuple[dict, Network, str]:
-    """The returned gradients (the right keys and shapes, finite), the reference, the call."""
-    sizes, what = case["sizes"], _backward_what(case["sizes"])
-    keys = weight_keys(sizes)
-    grads = keyed(got, what, keys, _one_per_matrix(sizes))
-    ref = _reference(sizes, _drawn(case["weights"], sizes))
-    for key in keys:
-        g = array(grads[key], f"{what}: d{key}")
-        hint = "A gradient has the shape of its parameter."
-        shape(g, ref.params[key].shape, f"{what}: d{key}", hint)
-        finite(g, f"{what}: d{key}")
-    return {k: np.asarray(grads[k], dtype=np.float64) for k in keys}, ref, what
-
-
-def _judge_central(case: dict, got: Any) -> float:
-    """The gradients against central differences (all entries, or ``case['entries']``); the
-    largest relative error."""
-    grads, ref, what = _gradients(case, got)
-    X, Y, worst = case["activations"][0], case["Y"], 0.0
-
-    def loss(_: np.ndarray) -> float:
-        return cross_entropy(ref.forward(X)[0][-1], Y)
-
-    for key, mine in grads.items():
-        idx = case["entries"][key] if "entries" in case else None
-        numeric = numerical_gradient(loss, ref.params[key], indices=idx)
-        if idx is not None:
-            numeric, mine = numeric.reshape(-1)[idx], mine.reshape(-1)[idx]
-        err = rel_error(mine, numeric)
-        worst = max(worst, err)
-        if err > GRAD_TOL:
-            raise CheckFailed(
-                f"{what}: d{key} disagrees with central differences: relative error "
-                f"{err:.2e} (a correct gradient gives below "
-                f"{GRAD_TOL:.0e}).{gradient_hint(key, mine, numeric, GRAD_BATCH)}"
-            )
-    return worst
-
-
-def _judge_deep(case: dict, got: Any) -> None:
-    """Ten layers: too deep for central differences (the first layers' gradients vanish through
-    the sigmoids), so compare with the course network's backward."""
-    grads, ref, what = _gradients(case, got)
-    true = ref.backward(case["activations"], case["zs"], case["Y"])
-    for key, mine in grads.items():
-        err = rel_error(mine, true[key])
-        if err > GRAD_TOL:
-            raise CheckFailed(
-                f"{what}: d{key} differs from the course network's gradient (relative error "
-                f"{err:.2e}). Go back from layer "
-                "L to layer 1 by number, W_L, ..., W1 (sorted(params) would put 'W10' before "
-                "'W2')."
-            )
-
-
 def _judge_backward(inputs: dict, outputs: dict) -> str:
     worst = max(
-        _judge_central(case, got)
+        judge_central(case, got)
         for case, got in zip(inputs["cases"], outputs["cases"], strict=True)
     )
-    _judge_deep(inputs["deep"], outputs["deep"])
+    judge_deep(inputs["deep"], outputs["deep"])
     return (
         "gradients of every layer match central differences for 1, 3 and 5 layers (max relative "
         f"error {worst:.1e}) and the course network's for 10, without a loop over the images; "
@@ -478,14 +277,14 @@ def _judge_backward(inputs: dict, outputs: dict) -> str:
 def _probe_backward(backward: Callable, case: dict) -> dict:
     """The learner's gradients for one case, with the course network switched off and every
     input left as it was."""
-    sizes, what = case["sizes"], _backward_what(case["sizes"])
-    params = _drawn(case["weights"], sizes)
+    sizes, what = case["sizes"], backward_what(case["sizes"])
+    params = drawn(case["weights"], sizes)
     activations = [np.array(a) for a in case["activations"]]
     zs, Y = [np.array(z) for z in case["zs"]], np.array(case["Y"])
     hint = "Training updates the parameters after backward, from the gradients it returns."
     with _yours(what), unchanged(what, hint, params=params, activations=activations, zs=zs, Y=Y):
         result = call(backward, what, params, activations, zs, Y)
-    return _dict_of_arrays(result, what, weight_keys(sizes), _one_per_matrix(sizes))
+    return _dict_of_arrays(result, what, weight_keys(sizes), one_per_matrix(sizes))
 
 
 @probe(_backward_inputs, _judge_backward)
@@ -502,9 +301,6 @@ def check_backward_loops(backward: Callable, inputs: dict) -> dict:
 # The trained networks
 # --------------------------------------------------------------------------------------------
 
-#: The training check's steps: SGD from the grader's weights on the grader's images, with each
-#: learner's network and with the course network (float32, as the notebook trains).
-STEPS, STEP_BATCH, STEP_LR = 12, 4, 0.5
 ACCURACY_KEYS = {2: "loops_softmax", 4: "loops", 6: "loops_deep"}
 
 
@@ -521,22 +317,6 @@ def _training_inputs(rng: np.random.Generator) -> dict:
     }
 
 
-def _sgd_steps(net: Network, inputs: dict, what: str) -> None:
-    """Train ``net`` for :data:`STEPS` steps of SGD on the grader's images (calls ``net.train``)."""
-    train = Split(inputs["X"], inputs["Y"], inputs["Y"].argmax(1))
-    call(
-        net.train,
-        what,
-        train,
-        train.head(1),
-        epochs=1,
-        optimizer=partial(sgd, lr=STEP_LR),
-        batch_size=STEP_BATCH,
-        seed=inputs["seed"],
-        verbose=False,
-    )
-
-
 def _judge_training(inputs: dict, outputs: dict) -> str:
     from nnscratch.grade.fixtures import judged_accuracy, returned_params, validation
 
@@ -547,8 +327,8 @@ def _judge_training(inputs: dict, outputs: dict) -> str:
         if (784, *(W.shape[0] for W in trained.values())) != sizes:
             raise CheckFailed(f"{what} has weights of sizes other than {sizes}.")
         # the learner's steps, from the grader's weights, against the course network's
-        ref = _reference(sizes, _drawn(seed, sizes, np.float32), np.float32)
-        _sgd_steps(ref, inputs, "the grader's steps")
+        ref = reference(sizes, drawn(seed, sizes, np.float32), np.float32)
+        sgd_steps(ref, inputs, "the grader's steps")
         stepped = returned_params(got["stepped"], f"{what} after the steps")
         for key, W in ref.params.items():
             if key not in stepped or not np.allclose(stepped[key], W, rtol=1e-3, atol=1e-5):
@@ -556,7 +336,7 @@ def _judge_training(inputs: dict, outputs: dict) -> str:
                     f"{STEPS} steps of SGD with your LoopNetwork{sizes}, from the grader's "
                     f"weights, do not give the grader's {key}: make the earlier checks pass first."
                 )
-        acc = _reference(sizes, trained, np.float32).accuracy(val.x, val.labels)
+        acc = reference(sizes, trained, np.float32).accuracy(val.x, val.labels)
         key = ACCURACY_KEYS[len(sizes)]
         accs.append(judged_accuracy(acc, key, what, outputs.get("quick")))
     return (
@@ -601,7 +381,7 @@ def check_loops_training(nets: Any, inputs: dict) -> dict:
             )
         # a copy of the learner's network, with the grader's weights, trained a few steps
         twin = copy.copy(net)
-        twin.params = _drawn(seed, sizes, np.float32)
+        twin.params = drawn(seed, sizes, np.float32)
         twin.sizes, twin.dtype = sizes, np.dtype(np.float32)
         what = f"{STEPS} steps of SGD (Network.train) of nets[{sizes}] from the grader's weights"
         with forbidden(
@@ -609,7 +389,7 @@ def check_loops_training(nets: Any, inputs: dict) -> dict:
             network_methods("forward", "deltas", "backward"),
             "train the LoopNetwork, which runs your loops.",
         ):
-            _sgd_steps(twin, inputs, what)
+            sgd_steps(twin, inputs, what)
         found.append(
             {"params": kernel_state(net)["params"], "stepped": kernel_state(twin)["params"]}
         )
