@@ -331,7 +331,8 @@ def _judge_training(inputs: dict, outputs: dict) -> str:
         sgd_steps(ref, inputs, "the grader's steps")
         stepped = returned_params(got["stepped"], f"{what} after the steps")
         for key, W in ref.params.items():
-            if key not in stepped or not np.allclose(stepped[key], W, rtol=1e-3, atol=1e-5):
+            mine = stepped.get(key)
+            if mine is None or mine.shape != W.shape or not np.allclose(mine, W, 1e-3, 1e-5):
                 raise CheckFailed(
                     f"{STEPS} steps of SGD with your LoopNetwork{sizes}, from the grader's "
                     f"weights, do not give the grader's {key}: make the earlier checks pass first."
