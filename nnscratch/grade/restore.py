@@ -39,6 +39,7 @@ CHECK_SUPPORT = [
     "nnscratch.grade.fixtures",
     "nnscratch.grade.trajectories",
     "nnscratch.grade.batch_loops",
+    "nnscratch.grade.layer_loops_reference",
     "nnscratch.grade.capstone_reference",
     "nnscratch.grade.capstone_training",
     "nnscratch.grade.dropout_reference",

@@ -5,40 +5,53 @@ Any number of layers: initialized, run forward, backpropagated and trained. The 
 that writes them), ``backward`` with one matrix product per layer for the whole batch (no Python
 loop over the images): while they run, the course network (its constructor, ``forward``,
 ``deltas``, ``backward``) raises.
+
+Each check is a probe and a judge (:func:`~nnscratch.grade.harness.probe`): the probe runs the
+learner's code in the kernel on weights, images and seeds the grader drew, and sees only what the
+kernel alone can see (the course network not called, inputs unchanged, no Python loop over the
+images); the judge decides on the returned values against the grader's own references (statistics
+of the drawn weights, the course network, central differences, SGD steps, the validation
+accuracy of the returned weights).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from nnscratch.gradcheck import numerical_gradient, rel_error
+from nnscratch.gradcheck import rel_error
 from nnscratch.grade.batch_loops import no_loop_over_images
-from nnscratch.grade.fixtures import (
-    call_backward,
-    gradient_hint,
-    network,
-    network_methods,
-    toy_batch,
-    trained_accuracy,
-    weight_keys,
-)
+from nnscratch.grade.fixtures import network_methods, weight_keys
 from nnscratch.grade.harness import (
     CheckFailed,
     array,
     call,
-    check,
-    finite,
     forbidden,
     keyed,
     pair,
+    probe,
     shape,
     unchanged,
 )
-from nnscratch.grade.settings import GRAD_TOL, current
-from nnscratch.losses import cross_entropy
+from nnscratch.grade.layer_loops_reference import (
+    STEP_BATCH,
+    STEPS,
+    backward_what,
+    drawn,
+    judge_central,
+    judge_deep,
+    judge_layer,
+    one_per_matrix,
+    order_hint,
+    reference,
+    same_draws,
+    sgd_steps,
+    xavier_scale,
+)
+from nnscratch.grade.settings import current
 from nnscratch.network import Network
 
 LOOP_SIZES = ((784, 10), (784, 128, 64, 10), (784, 256, 128, 64, 32, 10))
@@ -46,6 +59,11 @@ LOOP_SIZES = ((784, 10), (784, 128, 64, 10), (784, 256, 128, 64, 32, 10))
 SMALL_LOOP_SIZES = ((9, 4), (9, 6, 5, 4), (9, 8, 7, 6, 5, 4))
 # ten layers (W1, ..., W10: sorted(params) would put W10 before W2), small and cheap
 DEEP_SIZES = (6,) + (5,) * 10
+#: Images per batch of the forward check and of the backward check (the backward messages name
+#: a gradient B times too large, with B this batch).
+BATCH, GRAD_BATCH = 5, 4
+#: Entries of each large weight matrix the backward check compares with central differences.
+CHECKED = 40
 
 
 def _yours(what: str):
@@ -56,146 +74,65 @@ def _yours(what: str):
     )
 
 
-def _leading_draws(W: np.ndarray, k: int = 16) -> list[np.ndarray]:
-    """The first ``k`` entries of ``W`` in row and in column order, scaled to unit length."""
-    out = []
-    for order in ("C", "F"):
-        a = np.asarray(W, dtype=np.float64).ravel(order=order)[:k]
-        norm = np.linalg.norm(a)
-        out.append(a / norm if norm > 0 else a)
-    return out
+def _dict_of_arrays(result: Any, what: str, keys: list[str], hint: str = "") -> dict:
+    """A learner's dict of arrays ``keys`` (weights or gradients), as plain arrays."""
+    result = keyed(result, what, keys, hint)
+    return {key: array(result[key], f"{what}: {key}") for key in keys}
 
 
-def _same_draws(params: dict, keys: list[str], what: str) -> None:
-    """CheckFailed if two layers start from the same random numbers (a generator made from the
-    seed again for every layer)."""
-    for i, first in enumerate(keys):
-        for second in keys[i + 1 :]:
-            if any(
-                np.allclose(a, b, rtol=0, atol=1e-5) or np.allclose(a, -b, rtol=0, atol=1e-5)
-                for a in _leading_draws(params[first])
-                for b in _leading_draws(params[second])
-            ):
-                raise CheckFailed(
-                    f"{what}: {first} and {second} start with the same random numbers (scaled by "
-                    "their standard deviations): every layer draws from a new generator made from "
-                    "the same seed. Make one generator, np.random.default_rng(seed), before the "
-                    "loop over the layers, and draw every layer from it."
-                )
+def _arrays(values: Any, what: str) -> list[np.ndarray]:
+    if not isinstance(values, (list, tuple)):
+        raise CheckFailed(f"{what} should be a list of arrays, got {type(values).__name__}.")
+    return [array(v, f"{what}[{i}]") for i, v in enumerate(values)]
 
 
-#: Other rules for the scale of initial weights (chapter 3), each with what a learner who used it
-#: reads.
-OTHER_SCALES = [
-    (
-        lambda n_in, n_out: np.sqrt(2.0 / n_in),
-        "That is He's sqrt(2 / n_in), the scale for ReLU layers (exercise 1); these layers are "
-        "sigmoid ones.",
-    ),
-    (lambda n_in, n_out: np.sqrt(1.0 / n_in), "That is the fan-in rule, sqrt(1 / n_in)."),
-    (
-        lambda n_in, n_out: np.sqrt(1.0 / n_out),
-        "That is the fan-out rule, sqrt(1 / n_out) (the original tutorial's).",
-    ),
-    (lambda n_in, n_out: 1.0, "That is the standard normal's 1: the draws were not scaled."),
-]
+# --------------------------------------------------------------------------------------------
+# init_params
+# --------------------------------------------------------------------------------------------
 
 
-def _scale_tolerance(size: int) -> float:
-    """How far the standard deviation of ``size`` random draws may be from the rule's, relative:
-    six standard errors of a normal sample's standard deviation, 1 / sqrt(2 size), plus 2%."""
-    return 0.02 + 6 / np.sqrt(2 * size)
-
-
-def _fits(layer: tuple, rule: Callable) -> bool:
-    """Whether a layer ``(W, n_in, n_out, what)``'s standard deviation is ``rule``'s."""
-    W, n_in, n_out, _ = layer
-    return abs(float(W.std()) / float(rule(n_in, n_out)) - 1) <= _scale_tolerance(W.size)
-
-
-def _xavier_scale(layers: list[tuple]) -> None:
-    """CheckFailed unless every layer ``(W, n_in, n_out, what)`` has Xavier's standard deviation;
-    the message names another rule only if that rule fits every layer (one layer alone may fit
-    several)."""
-    xavier = lambda n_in, n_out: np.sqrt(2.0 / (n_in + n_out))  # noqa: E731
-    wrong = [layer for layer in layers if not _fits(layer, xavier)]
-    if not wrong:
-        return
-    W, n_in, n_out, what = wrong[0]
-    std, scale = float(W.std()), float(xavier(n_in, n_out))
-    said = next((said for rule, said in OTHER_SCALES if all(_fits(x, rule) for x in layers)), None)
-    if said is None:
-        said = (
-            f"It is {std / scale:.2g} times Xavier's: too large saturates the sigmoids, too "
-            "small makes the signal fade."
-        )
-    raise CheckFailed(
-        f"{what} has standard deviation {std:.4g}; this exercise draws the weights of a layer with "
-        f"{n_in} inputs and {n_out} outputs with Xavier's sqrt(2 / (n_in + n_out)) = "
-        f"{scale:.4g}, as the statement asks. {said}"
+def _per_layer(sizes) -> str:
+    keys = weight_keys(sizes)
+    return (
+        f"A network with sizes {list(sizes)} has one weight matrix per layer ({len(keys)} "
+        "here): loop over the layers."
     )
 
 
-@check
-def check_init_params(init_params: Callable) -> None:
-    """``init_params(sizes, seed)``: W_l ``(n_l, n_(l-1))``, random, well scaled, seeded."""
+def _init_inputs(rng: np.random.Generator) -> dict:
+    """Two different seeds drawn from ``rng`` (the sizes are the course's, fixed)."""
+    seed, other = (int(s) for s in rng.choice(2**31, size=2, replace=False))
+    return {"sizes": [list(s) for s in LOOP_SIZES], "seed": seed, "other": other}
+
+
+def _judge_init_params(inputs: dict, outputs: dict) -> str:
+    seed, other = inputs["seed"], inputs["other"]
     layers: list[tuple] = []  # (W, n_in, n_out, what) of every layer, for the scale
-    for sizes in LOOP_SIZES:
-        what = f"init_params({list(sizes)}, seed=0)"
+    for sizes, result in zip(inputs["sizes"], outputs["params"], strict=True):
+        what = f"init_params({sizes}, seed={seed})"
         keys = weight_keys(sizes)
-        with _yours(what):
-            result = call(init_params, what, list(sizes), seed=0)
-        params = keyed(
-            result,
-            what,
-            keys,
-            f"A network with sizes {list(sizes)} has one weight matrix per layer ({len(keys)} "
-            "here): loop over the layers.",
-        )
+        params = keyed(result, what, keys, _per_layer(sizes))
         for l, key in enumerate(keys, start=1):
             n_in, n_out = sizes[l - 1], sizes[l]
-            W = array(params[key], f"{what}['{key}']")
-            shape(
-                W,
-                (n_out, n_in),
-                f"{what}['{key}']",
-                f"W{l} maps layer {l - 1} ({n_in} neurons) to layer {l} ({n_out}): shape (n_out, "
-                "n_in).",
-            )
-            if W.dtype != np.float32:
-                raise CheckFailed(
-                    f"{what}['{key}'] has dtype {W.dtype}: store the weights as float32, as the "
-                    "statement asks (the network computes in float32; NumPy draws float64)."
-                )
-            finite(W, f"{what}['{key}']")
-            W = W.astype(np.float64)
-            if np.all(W == W.flat[0]):
-                raise CheckFailed(
-                    f"{what}['{key}'] has the same value {W.flat[0]:.3g} everywhere: every neuron "
-                    "of the layer would compute the same thing and get the same gradient, so they "
-                    "never become different. Draw random weights."
-                )
+            W = judge_layer(params[key], l, n_in, n_out, f"{what}['{key}']")
             layers.append((W, n_in, n_out, f"{what}['{key}']"))
-            if abs(float(W.mean())) > 5 * W.std() / np.sqrt(W.size) + 1e-12 and W.size > 100:
-                raise CheckFailed(
-                    f"{what}['{key}'] has mean {W.mean():.3g}: draw weights centered on 0."
-                )
-        _same_draws(params, keys, what)
-    _xavier_scale(layers)
-    sizes = list(LOOP_SIZES[1])
-    with _yours("init_params"):
-        first = call(init_params, f"init_params({sizes}, seed=0)", sizes, seed=0)
-        again = call(init_params, f"init_params({sizes}, seed=0)", sizes, seed=0)
-        other = call(init_params, f"init_params({sizes}, seed=1)", sizes, seed=1)
-    if any(not np.array_equal(first[k], again[k]) for k in first):
+        same_draws(params, keys, what)
+    xavier_scale(layers)
+    # the same sizes again with the same seed, then with another
+    sizes, keys = inputs["sizes"][1], weight_keys(inputs["sizes"][1])
+    first = keyed(outputs["params"][1], "init_params", keys)
+    again = keyed(outputs["again"], f"init_params({sizes}, seed={seed})", keys)
+    second = keyed(outputs["other"], f"init_params({sizes}, seed={other})", keys)
+    if any(not np.array_equal(first[k], again[k]) for k in keys):
         raise CheckFailed(
-            "init_params(sizes, seed=0) gave different weights on two calls: draw them from a "
-            "generator made from the seed, np.random.default_rng(seed), so that a run can be "
+            f"init_params(sizes, seed={seed}) gave different weights on two calls: draw them from "
+            "a generator made from the seed, np.random.default_rng(seed), so that a run can be "
             "repeated."
         )
-    if all(np.array_equal(first[k], other[k]) for k in first):
+    if all(np.array_equal(first[k], second[k]) for k in keys):
         raise CheckFailed(
-            "init_params gave the same weights for seed=0 and seed=1: use the seed argument."
+            f"init_params gave the same weights for seed={seed} and seed={other}: use the seed "
+            "argument."
         )
     return (
         "W_l of shape (n_l, n_(l-1)) for 1, 3 and 5 layers; random, well scaled, reproducible from "
@@ -203,19 +140,55 @@ def check_init_params(init_params: Callable) -> None:
     )
 
 
-@check
-def check_forward_loops(forward: Callable) -> None:
-    """``forward(params, X)`` works for any depth and agrees with the course network."""
-    for sizes in (*LOOP_SIZES, DEEP_SIZES):
-        ref = network(sizes, seed=11)
-        X, _ = toy_batch(sizes[0], sizes[-1], 5, seed=12)
-        L = len(sizes) - 1
-        what = f"forward(params, X) for sizes {list(sizes)}, X of shape (5, {sizes[0]})"
-        params = {k: v.copy() for k, v in ref.params.items()}
-        true_a, true_z = ref.forward(X)
-        with _yours(what), unchanged(what, params=params, X=X):
-            result = call(forward, what, params, X)
-        activations, zs = pair(result, what, "(activations, zs)")
+@probe(_init_inputs, _judge_init_params)
+def check_init_params(init_params: Callable, inputs: dict) -> dict:
+    """``init_params(sizes, seed)``: W_l ``(n_l, n_(l-1))``, random, well scaled, seeded."""
+    seed, other = inputs["seed"], inputs["other"]
+
+    def draw(sizes: list[int], seed: int) -> dict:
+        what = f"init_params({sizes}, seed={seed})"
+        with _yours(what):
+            result = call(init_params, what, list(sizes), seed=seed)
+        return _dict_of_arrays(result, what, weight_keys(sizes), _per_layer(sizes))
+
+    sizes = [[int(n) for n in s] for s in inputs["sizes"]]
+    return {
+        "params": [draw(s, seed) for s in sizes],
+        "again": draw(sizes[1], seed),
+        "other": draw(sizes[1], other),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# forward
+# --------------------------------------------------------------------------------------------
+
+
+def _forward_inputs(rng: np.random.Generator) -> dict:
+    """For 1, 3, 5 and 10 layers: float64 weights and a batch of inputs in [0, 1)."""
+    return {
+        "cases": [
+            {
+                "sizes": list(sizes),
+                "weights": int(rng.integers(2**63)),
+                "X": rng.random((BATCH, sizes[0])),
+            }
+            for sizes in (*LOOP_SIZES, DEEP_SIZES)
+        ]
+    }
+
+
+def _forward_what(sizes: list[int]) -> str:
+    return f"forward(params, X) for sizes {list(sizes)}, X of shape ({BATCH}, {sizes[0]})"
+
+
+def _judge_forward(inputs: dict, outputs: dict) -> str:
+    for case, got in zip(inputs["cases"], outputs["cases"], strict=True):
+        sizes, X = case["sizes"], case["X"]
+        params = drawn(case["weights"], sizes)
+        L, what = len(sizes) - 1, _forward_what(sizes)
+        true_a, true_z = reference(sizes, params).forward(X)
+        activations, zs = got["activations"], got["zs"]
         if len(activations) != L + 1 or len(zs) != L:
             a_list = "[X, A1]" if L == 1 else f"[X, A1, ..., A{L}]"
             z_list = "[Z1]" if L == 1 else f"[Z1, ..., Z{L}]"
@@ -238,82 +211,62 @@ def check_forward_loops(forward: Callable) -> None:
                         f"{what}: {name} differs from the course network (relative error "
                         f"{rel_error(mine, true):.2e}). Layer {l}, {kind}, computes the weighted "
                         f"sums Z{l} = A{l - 1} W{l}^T, then A{l} = {act}(Z{l})."
-                        + _order_hint(params, activations, zs, l)
+                        + order_hint(params, activations, zs, l)
                     )
     return "agrees with the course network for 1, 3, 5 and 10 layers; params and X unchanged"
 
 
-def _order_hint(params: dict, activations: list, zs: list, l: int) -> str:
-    """A sentence if Z_l was computed with the weight matrix that sorted(params) puts l-th."""
-    key = sorted(params)[l - 1]
-    if key == f"W{l}":
-        return ""
-    try:
-        used = np.asarray(activations[l - 1], dtype=np.float64) @ np.asarray(params[key]).T
-        if not np.allclose(zs[l - 1], used, rtol=1e-9, atol=1e-12):
-            return ""
-    except (ValueError, TypeError, IndexError):
-        return ""
-    return (
-        f" Your Z{l} was computed with {key}: in sorted order, 'W10' comes before 'W2' (names sort "
-        "as text). Take the layers by number, W1, W2, ..., WL."
-    )
+@probe(_forward_inputs, _judge_forward)
+def check_forward_loops(forward: Callable, inputs: dict) -> dict:
+    """``forward(params, X)`` works for any depth and agrees with the course network."""
+    cases = []
+    for case in inputs["cases"]:
+        what = _forward_what(case["sizes"])
+        params, X = drawn(case["weights"], case["sizes"]), np.array(case["X"])
+        with _yours(what), unchanged(what, params=params, X=X):
+            result = call(forward, what, params, X)
+        activations, zs = pair(result, what, "(activations, zs)")
+        cases.append({"activations": _arrays(activations, "activations"), "zs": _arrays(zs, "zs")})
+    return {"cases": cases}
 
 
-@check
-def check_backward_loops(backward: Callable) -> None:
-    """``backward(params, activations, zs, Y)`` matches central differences, 1, 3 and 5 layers,
-    and the course network for 10, without a Python loop over the images."""
-    worst = 0.0
+# --------------------------------------------------------------------------------------------
+# backward
+# --------------------------------------------------------------------------------------------
+
+
+def _backward_case(rng: np.random.Generator, sizes, checked: bool = False) -> dict:
+    """Weights, the course network's forward pass on a batch of inputs in [0, 1), one-hot targets;
+    with ``checked``, the entries of each weight matrix to compare with central differences."""
+    seed = int(rng.integers(2**63))
+    params = drawn(seed, sizes)
+    X = rng.random((GRAD_BATCH, sizes[0]))
+    Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], GRAD_BATCH)]
+    activations, zs = reference(sizes, params).forward(X)
+    case = {"sizes": list(sizes), "weights": seed, "activations": activations, "zs": zs, "Y": Y}
+    if checked:
+        case["entries"] = {
+            k: np.sort(rng.choice(W.size, size=min(W.size, CHECKED), replace=False))
+            for k, W in params.items()
+        }
+    return case
+
+
+def _backward_inputs(rng: np.random.Generator) -> dict:
+    """1, 3 and 5 layers, small (every entry checked) then the course's widths (some entries),
+    and ten layers (compared with the course network)."""
+    cases = []
     for small, sizes in zip(SMALL_LOOP_SIZES, LOOP_SIZES):
-        for dims, full in ((small, True), (sizes, False)):
-            ref = network(dims, seed=13)
-            batch = 4
-            X, Y = toy_batch(dims[0], dims[-1], batch, seed=14)
-            keys = weight_keys(dims)
-            what = f"backward(params, activations, zs, Y) for sizes {list(dims)}"
-            result = call_backward(backward, what, ref, X, Y, _yours)
-            grads = keyed(
-                result,
-                what,
-                keys,
-                f"Return one gradient per weight matrix ({len(keys)} here).",
-            )
-            for key in keys:
-                g = array(grads[key], f"{what}: d{key}")
-                shape(
-                    g,
-                    ref.params[key].shape,
-                    f"{what}: d{key}",
-                    "A gradient has the shape of its parameter.",
-                )
-                finite(g, f"{what}: d{key}")
+        cases += [_backward_case(rng, small), _backward_case(rng, sizes, checked=True)]
+    return {"cases": cases, "deep": _backward_case(rng, DEEP_SIZES)}
 
-            def loss(_: np.ndarray) -> float:
-                return cross_entropy(ref.forward(X)[0][-1], Y)
 
-            rng = np.random.default_rng(15)
-            for key in keys:
-                param = ref.params[key]
-                idx = (
-                    None
-                    if full
-                    else np.sort(rng.choice(param.size, size=min(param.size, 40), replace=False))
-                )
-                numeric = numerical_gradient(loss, param, indices=idx)
-                mine = np.asarray(grads[key], dtype=np.float64)
-                if idx is not None:
-                    numeric, mine = numeric.reshape(-1)[idx], mine.reshape(-1)[idx]
-                err = rel_error(mine, numeric)
-                worst = max(worst, err)
-                if err > GRAD_TOL:
-                    raise CheckFailed(
-                        f"{what}: d{key} disagrees with central differences: relative error "
-                        f"{err:.2e} (a correct gradient gives below "
-                        f"{GRAD_TOL:.0e}).{gradient_hint(key, mine, numeric, batch)}"
-                    )
-    _backward_deep(backward)
-    no_loop_over_images(backward)  # (delegating to the course network failed above)
+def _judge_backward(inputs: dict, outputs: dict) -> str:
+    worst = max(
+        judge_central(case, got)
+        for case, got in zip(inputs["cases"], outputs["cases"], strict=True)
+    )
+    judge_deep(inputs["deep"], outputs["deep"])
     return (
         "gradients of every layer match central differences for 1, 3 and 5 layers (max relative "
         f"error {worst:.1e}) and the course network's for 10, without a loop over the images; "
@@ -321,49 +274,97 @@ def check_backward_loops(backward: Callable) -> None:
     )
 
 
-def _backward_deep(backward: Callable) -> None:
-    """Ten layers: too deep for central differences (the first layers' gradients vanish through
-    the sigmoids), so compare with the course network's backward."""
-    ref = network(DEEP_SIZES, seed=16)
-    X, Y = toy_batch(DEEP_SIZES[0], DEEP_SIZES[-1], 4, seed=17)
-    activations, zs = ref.forward(X)
-    true = ref.backward(activations, zs, Y)
-    keys = weight_keys(DEEP_SIZES)
-    what = f"backward(params, activations, zs, Y) for sizes {list(DEEP_SIZES)} (10 layers)"
-    params = {k: v.copy() for k, v in ref.params.items()}
-    with _yours(what):
+def _probe_backward(backward: Callable, case: dict) -> dict:
+    """The learner's gradients for one case, with the course network switched off and every
+    input left as it was."""
+    sizes, what = case["sizes"], backward_what(case["sizes"])
+    params = drawn(case["weights"], sizes)
+    activations = [np.array(a) for a in case["activations"]]
+    zs, Y = [np.array(z) for z in case["zs"]], np.array(case["Y"])
+    hint = "Training updates the parameters after backward, from the gradients it returns."
+    with _yours(what), unchanged(what, hint, params=params, activations=activations, zs=zs, Y=Y):
         result = call(backward, what, params, activations, zs, Y)
-    grads = keyed(result, what, keys, f"Return one gradient per weight matrix ({len(keys)} here).")
-    for key in keys:
-        g = array(grads[key], f"{what}: d{key}")
-        shape(
-            g,
-            ref.params[key].shape,
-            f"{what}: d{key}",
-            "A gradient has the shape of its parameter.",
-        )
-        err = rel_error(np.asarray(g, dtype=np.float64), true[key])
-        if err > GRAD_TOL:
-            raise CheckFailed(
-                f"{what}: d{key} differs from the course network's gradient (relative error "
-                f"{err:.2e}). Go back from layer "
-                "L to layer 1 by number, W_L, ..., W1 (sorted(params) would put 'W10' before "
-                "'W2')."
-            )
+    return _dict_of_arrays(result, what, weight_keys(sizes), one_per_matrix(sizes))
 
 
-@check
-def check_loops_training(nets: Any) -> None:
-    """Each of the three networks, trained with the learner's loops, reaches its expected accuracy
-    on the grade's validation images."""
+@probe(_backward_inputs, _judge_backward)
+def check_backward_loops(backward: Callable, inputs: dict) -> dict:
+    """``backward(params, activations, zs, Y)`` matches central differences, 1, 3 and 5 layers,
+    and the course network for 10, without a Python loop over the images."""
+    cases = [_probe_backward(backward, case) for case in inputs["cases"]]
+    deep = _probe_backward(backward, inputs["deep"])
+    no_loop_over_images(backward)  # (delegating to the course network failed above)
+    return {"cases": cases, "deep": deep}
+
+
+# --------------------------------------------------------------------------------------------
+# The trained networks
+# --------------------------------------------------------------------------------------------
+
+ACCURACY_KEYS = {2: "loops_softmax", 4: "loops", 6: "loops_deep"}
+
+
+def _training_inputs(rng: np.random.Generator) -> dict:
+    from nnscratch.grade.fixtures import validation_rows
+
+    rows = STEPS * STEP_BATCH
+    return {
+        "sizes": [list(s) for s in LOOP_SIZES],
+        "weights": [int(rng.integers(2**63)) for _ in LOOP_SIZES],
+        "X": validation_rows(rng, rows),
+        "Y": np.eye(10, dtype=np.float32)[rng.integers(0, 10, rows)],
+        "seed": int(rng.integers(2**31)),
+    }
+
+
+def _judge_training(inputs: dict, outputs: dict) -> str:
+    from nnscratch.grade.fixtures import judged_accuracy, returned_params, validation
+
+    val, accs = validation(), []
+    for sizes, seed, got in zip(inputs["sizes"], inputs["weights"], outputs["nets"], strict=True):
+        sizes, what = tuple(sizes), f"nets[{tuple(sizes)}]"
+        trained = returned_params(got["params"], what)
+        if (784, *(W.shape[0] for W in trained.values())) != sizes:
+            raise CheckFailed(f"{what} has weights of sizes other than {sizes}.")
+        # the learner's steps, from the grader's weights, against the course network's
+        ref = reference(sizes, drawn(seed, sizes, np.float32), np.float32)
+        sgd_steps(ref, inputs, "the grader's steps")
+        stepped = returned_params(got["stepped"], f"{what} after the steps")
+        for key, W in ref.params.items():
+            mine = stepped.get(key)
+            if mine is None or mine.shape != W.shape or not np.allclose(mine, W, 1e-3, 1e-5):
+                raise CheckFailed(
+                    f"{STEPS} steps of SGD with your LoopNetwork{sizes}, from the grader's "
+                    f"weights, do not give the grader's {key}: make the earlier checks pass first."
+                )
+        acc = reference(sizes, trained, np.float32).accuracy(val.x, val.labels)
+        key = ACCURACY_KEYS[len(sizes)]
+        accs.append(judged_accuracy(acc, key, what, outputs.get("quick")))
+    return (
+        "validation accuracy "
+        + ", ".join(f"{a:.4f}" for a in accs)
+        + f" for 1, 3 and 5 layers ({current().mode} grade); {STEPS} SGD steps from the "
+        "grader's weights as the course network's"
+    )
+
+
+@probe(_training_inputs, _judge_training)
+def check_loops_training(nets: Any, inputs: dict) -> dict:
+    """Each of the three networks, trained with the learner's loops, takes the grader's SGD steps
+    and reaches its expected accuracy on the grade's validation images (measured by the grader
+    on its weights)."""
+    from nnscratch.config import is_quick
+    from nnscratch.grade.fixtures import kernel_state
+
     if not isinstance(nets, dict):
         raise CheckFailed(
             "nets should be a dict from sizes (a tuple) to the trained network, got "
             f"{type(nets).__name__}."
         )
     by_sizes = {tuple(k): v for k, v in nets.items() if isinstance(k, (tuple, list))}
-    accs = []
-    for sizes in LOOP_SIZES:
+    found = []
+    for sizes, seed in zip(inputs["sizes"], inputs["weights"]):
+        sizes = tuple(int(n) for n in sizes)
         net = by_sizes.get(sizes)
         if net is None:
             raise CheckFailed(
@@ -372,17 +373,25 @@ def check_loops_training(nets: Any) -> None:
         if tuple(getattr(net, "sizes", ())) != sizes:
             raise CheckFailed(f"nets[{sizes}] has sizes {getattr(net, 'sizes', None)}.")
         cls = type(net)
-        if isinstance(net, Network) and (
-            cls.forward is Network.forward or cls.backward is Network.backward
-        ):
+        if not isinstance(net, Network):
+            raise CheckFailed(f"nets[{sizes}] should be a trained LoopNetwork, got {cls.__name__}.")
+        if cls.forward is Network.forward or cls.backward is Network.backward:
             raise CheckFailed(
                 f"nets[{sizes}] is a {cls.__name__} that runs the course network's forward or "
                 "backward: train the LoopNetwork, which runs your loops."
             )
-        key = {2: "loops_softmax", 4: "loops", 6: "loops_deep"}[len(sizes)]
-        accs.append(trained_accuracy(net, key, f"nets[{sizes}]"))
-    return (
-        "validation accuracy "
-        + ", ".join(f"{a:.4f}" for a in accs)
-        + f" for 1, 3 and 5 layers ({current().mode} grade)"
-    )
+        # a copy of the learner's network, with the grader's weights, trained a few steps
+        twin = copy.copy(net)
+        twin.params = drawn(seed, sizes, np.float32)
+        twin.sizes, twin.dtype = sizes, np.dtype(np.float32)
+        what = f"{STEPS} steps of SGD (Network.train) of nets[{sizes}] from the grader's weights"
+        with forbidden(
+            what,
+            network_methods("forward", "deltas", "backward"),
+            "train the LoopNetwork, which runs your loops.",
+        ):
+            sgd_steps(twin, inputs, what)
+        found.append(
+            {"params": kernel_state(net)["params"], "stepped": kernel_state(twin)["params"]}
+        )
+    return {"nets": found, "quick": is_quick()}
