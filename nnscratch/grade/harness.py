@@ -186,7 +186,7 @@ def serve_probe(exercise: str, check_id: str, nonce: str, blob: str, *args: Any)
         with quiet():
             result = {"outputs": split.probe(*args, given)}
     except CheckFailed as failed:
-        result = {"failed": str(failed)}
+        result = {"failed": str(failed)[:2000]}  # a message, however long the learner's error
     data = plain.encode({"nonce": nonce, "check": check_id, **result})
     display({PROBE_MIME: f"{nonce}:{base64.b64encode(data).decode()}"}, raw=True)
 

@@ -227,6 +227,7 @@ def run_notebook(
 
     grade_settings.fix(settings)  # the judges read the grade's settings in this process too
     probes = verdict.probes(nb, checks, exercise, settings)
+    canonical = {index: nb.cells[index].source for index in probes}  # put back once judged
     for index in check_at:
         source = probes[index].source if index in probes else None
         nb.cells[index].source = source or prologue(exercise, settings) + nb.cells[index].source
@@ -329,6 +330,8 @@ def run_notebook(
             if problem:
                 run_sync(client.km.shutdown_kernel)(now=True)  # it may still be busy
                 break
+    for index, source in canonical.items():  # a saved notebook shows the check cells
+        nb.cells[index].source = source
     if sent is not None:
         sent["bytes"] = client.outputs.sent
     why = f"not run: {problem}; the checks after it cannot be trusted." if problem else "not run"
