@@ -1,10 +1,15 @@
 """The capstone's reference: the grader's float64 network with ReLU hidden layers and biases, and
 what the capstone's checks ask of a network's ``params`` (``W_l: (n_l, n_(l-1))``,
 ``b_l: (n_l,)``, one pair per layer).
+
+Two sides (issue 23): the probes (in the learner's kernel) only turn what the learner returned into
+plain data (:func:`plain_value`, :func:`plain_leaf`, :func:`plain_params`, :func:`fingerprint`);
+the judges (in the grader) decide with the rest, which never runs the learner's code.
 """
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -17,9 +22,8 @@ def param_keys(sizes: tuple[int, ...]) -> list[str]:
     return [f"{p}{l}" for l in range(1, len(sizes)) for p in "Wb"]
 
 
-def ref_params(sizes: tuple[int, ...], seed: int) -> dict[str, np.ndarray]:
+def ref_params(sizes: tuple[int, ...], rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Random float64 weights and biases (biases large enough that some Z_l are negative)."""
-    rng = np.random.default_rng(seed)
     params = {}
     for l in range(1, len(sizes)):
         params[f"W{l}"] = rng.normal(0.0, 1.0, (sizes[l], sizes[l - 1]))
@@ -135,21 +139,113 @@ def forward_problem(acts, zs, params, X, L) -> str | None:
     return None
 
 
-def networks(nets: Any) -> list[dict]:
-    if not isinstance(nets, (list, tuple)) or len(nets) < 2:
-        got = f"{len(nets)} network" if isinstance(nets, (list, tuple)) else type(nets).__name__
+#: Networks of an ensemble the judges measure at most (the statement trains 2).
+MAX_NETS = 20
+
+
+def ensemble_size(nets: Any) -> None:
+    """CheckFailed unless ``nets`` (as a probe returned it: a list, or the name of the type the
+    notebook's ``nets`` had) holds at least two networks."""
+    if not isinstance(nets, list) or len(nets) < 2:
+        got = f"{len(nets)} network" if isinstance(nets, list) else str(nets)[:40]
         raise CheckFailed(
             f"nets should be a list of at least two trained networks (an ensemble), got {got}."
         )
-    nets = [trained(p, f"nets[{i}]") for i, p in enumerate(nets)]
-    same = [i for i, p in enumerate(nets) if np.array_equal(p["W1"], nets[0]["W1"])]
+    if len(nets) > MAX_NETS:
+        raise CheckFailed(
+            f"nets holds {len(nets)} networks; the grader measures an ensemble of at most "
+            f"{MAX_NETS}."
+        )
+
+
+def distinct(first_layers: list) -> None:
+    """CheckFailed if two networks of the ensemble have the same ``W1`` (or the same
+    :func:`fingerprint` of it): they were trained from the same seed."""
+    same = [
+        i
+        for i, w in enumerate(first_layers)
+        if w is not None and first_layers[0] is not None and np.array_equal(w, first_layers[0])
+    ]
     if len(same) > 1:
         raise CheckFailed(
             f"nets[0] and nets[{same[1]}] are the same network: an ensemble averages networks "
             "trained from different seeds; train must use its seed for the initial weights and "
             "the order of the batches."
         )
+
+
+def networks(nets: Any) -> list[dict]:
+    """The ensemble a probe returned (:func:`plain_params` of each network), checked: at least
+    two networks, each a trained network's params, no two the same."""
+    ensemble_size(nets)
+    nets = [trained(p, f"nets[{i}]") for i, p in enumerate(nets)]
+    distinct([p["W1"] for p in nets])
     return nets
+
+
+# --------------------------------------------------------------------------------------------
+# Probe side: what the learner returned, as plain data (no verdict)
+# --------------------------------------------------------------------------------------------
+
+
+def _is_plain_leaf(value: Any) -> bool:
+    if value is None or isinstance(value, (bool, numbers.Real, np.bool_)):
+        return True
+    if isinstance(value, str):
+        return len(value) <= 200
+    return isinstance(value, np.ndarray) and (
+        np.issubdtype(value.dtype, np.number) or value.dtype == bool
+    )
+
+
+def plain_value(value: Any) -> Any:
+    """A number, string or small structure the learner returned, as it is when it is plain data;
+    else its repr (for the judge's message)."""
+    from nnscratch.grade import plain
+
+    try:
+        plain.encode(value)
+    except (plain.NotPlain, TypeError, ValueError):
+        return repr(value)[:80]
+    return value
+
+
+def plain_leaf(value: Any, what: str) -> Any:
+    """A value where an array belongs: numbers and numeric arrays as they are (None and short
+    strings too, for the judge's message), anything else through :func:`~.harness.array`
+    (CheckFailed naming ``what``)."""
+    if _is_plain_leaf(value) and not np.iscomplexobj(value):
+        return value
+    return array(value, what)
+
+
+def plain_params(value: Any, what: str) -> dict | None:
+    """A network's params (or gradients) as plain data: a dict of :func:`plain_leaf` (copies),
+    or None if it is no dict (the judge names the mistake)."""
+    if not isinstance(value, dict):
+        return None
+    out = {}
+    for k, v in value.items():
+        leaf = plain_leaf(v, f"{what}['{k}']")
+        out[str(k)] = np.array(leaf) if isinstance(leaf, np.ndarray) else leaf
+    return out
+
+
+def fingerprint(params: Any, sample: np.ndarray) -> dict | None:
+    """A small stand-in for a dict of arrays, for comparing networks without sending them: per
+    key, the shape and the values at the (grader-drawn) flat indices ``sample``."""
+    if not isinstance(params, dict):
+        return None
+    out = {}
+    for k, v in params.items():
+        try:
+            a = np.asarray(v, dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
+        flat = a.reshape(-1)
+        picked = flat[np.asarray(sample) % flat.size] if flat.size else flat
+        out[str(k)] = np.concatenate([np.asarray(a.shape, dtype=np.float64), picked])
+    return out
 
 
 #: How many test images a reported error may differ by from the grader's (an argmax that a
