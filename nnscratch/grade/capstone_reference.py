@@ -2,20 +2,21 @@
 what the capstone's checks ask of a network's ``params`` (``W_l: (n_l, n_(l-1))``,
 ``b_l: (n_l,)``, one pair per layer).
 
-Two sides (issue 23): the probes (in the learner's kernel) only turn what the learner returned into
-plain data (:func:`plain_value`, :func:`plain_leaf`, :func:`plain_params`, :func:`fingerprint`);
-the judges (in the grader) decide with the rest, which never runs the learner's code.
+Everything here is the judges' side (issue 23): it runs in the grader, on the inputs it drew and the
+plain data the probes returned (:mod:`.capstone_training` turns the learner's values into it).
 """
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
 from nnscratch.activations import softmax
+from nnscratch.gradcheck import numerical_gradient, rel_error
+from nnscratch.grade.fixtures import gradient_hint
 from nnscratch.grade.harness import CheckFailed, array, finite, keyed, shape
+from nnscratch.grade.settings import GRAD_TOL
 
 
 def param_keys(sizes: tuple[int, ...]) -> list[str]:
@@ -183,71 +184,6 @@ def networks(nets: Any) -> list[dict]:
     return nets
 
 
-# --------------------------------------------------------------------------------------------
-# Probe side: what the learner returned, as plain data (no verdict)
-# --------------------------------------------------------------------------------------------
-
-
-def _is_plain_leaf(value: Any) -> bool:
-    if value is None or isinstance(value, (bool, numbers.Real, np.bool_)):
-        return True
-    if isinstance(value, str):
-        return len(value) <= 200
-    return isinstance(value, np.ndarray) and (
-        np.issubdtype(value.dtype, np.number) or value.dtype == bool
-    )
-
-
-def plain_value(value: Any) -> Any:
-    """A number, string or small structure the learner returned, as it is when it is plain data;
-    else its repr (for the judge's message)."""
-    from nnscratch.grade import plain
-
-    try:
-        plain.encode(value)
-    except (plain.NotPlain, TypeError, ValueError):
-        return repr(value)[:80]
-    return value
-
-
-def plain_leaf(value: Any, what: str) -> Any:
-    """A value where an array belongs: numbers and numeric arrays as they are (None and short
-    strings too, for the judge's message), anything else through :func:`~.harness.array`
-    (CheckFailed naming ``what``)."""
-    if _is_plain_leaf(value) and not np.iscomplexobj(value):
-        return value
-    return array(value, what)
-
-
-def plain_params(value: Any, what: str) -> dict | None:
-    """A network's params (or gradients) as plain data: a dict of :func:`plain_leaf` (copies),
-    or None if it is no dict (the judge names the mistake)."""
-    if not isinstance(value, dict):
-        return None
-    out = {}
-    for k, v in value.items():
-        leaf = plain_leaf(v, f"{what}['{k}']")
-        out[str(k)] = np.array(leaf) if isinstance(leaf, np.ndarray) else leaf
-    return out
-
-
-def fingerprint(params: Any, sample: np.ndarray) -> dict | None:
-    """A small stand-in for a dict of arrays, for comparing networks without sending them: per
-    key, the shape and the values at the (grader-drawn) flat indices ``sample``."""
-    if not isinstance(params, dict):
-        return None
-    out = {}
-    for k, v in params.items():
-        try:
-            a = np.asarray(v, dtype=np.float64)
-        except (TypeError, ValueError):
-            return None
-        flat = a.reshape(-1)
-        picked = flat[np.asarray(sample) % flat.size] if flat.size else flat
-        out[str(k)] = np.concatenate([np.asarray(a.shape, dtype=np.float64), picked])
-    return out
-
-
 #: How many test images a reported error may differ by from the grader's (an argmax that a
 #: float32 rounding flips).
 TEST_ERROR_IMAGES = 1
@@ -292,3 +228,111 @@ def misreported(
         f"{name} is {value:.4f}, but {whose} misclassifies {true:.4f} of the test images (the "
         f"grader's measurement): {why}."
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The judges of the pieces: init_params, forward and backward
+# --------------------------------------------------------------------------------------------
+
+
+def init_what(inputs: dict, seed: int) -> str:
+    return f"init_params({tuple(int(n) for n in inputs['sizes'])}, seed={seed})"
+
+
+def judge_init(inputs: dict, outputs: dict) -> str:
+    """init_params's weights (three calls: the seed, the seed again, another seed): He's scale and
+    zero biases, the same for the same seed, others for another."""
+    sizes = tuple(int(n) for n in inputs["sizes"])
+    what = init_what(inputs, inputs["seed"])
+    params = params_of(outputs["params"], sizes, what)
+    for l in range(1, len(sizes)):
+        W, b, n_in = params[f"W{l}"], params[f"b{l}"], sizes[l - 1]
+        if not np.issubdtype(W.dtype, np.floating):
+            raise CheckFailed(f"{what}: W{l} has dtype {W.dtype}; the weights are floats.")
+        if np.any(b != 0):
+            raise CheckFailed(f"{what}: b{l} is not all zeros; the biases start at 0.")
+        he, std = np.sqrt(2.0 / n_in), float(np.std(W))
+        if std == 0 or np.all(W == W.flat[0]):
+            raise CheckFailed(
+                f"{what}: every weight of W{l} has the same value, so every neuron of a layer "
+                "computes the same thing and gets the same gradient: draw them at random."
+            )
+        # 5% of He's scale, or five standard errors of the estimate where W_l is small (the
+        # seeds are the grade's: a right answer must pass whatever they are)
+        tol_std, tol_mean = max(0.05, 5 / np.sqrt(2 * W.size)), max(0.05, 5 / np.sqrt(W.size))
+        if abs(std / he - 1) > tol_std or abs(float(np.mean(W))) > tol_mean * he:
+            xavier = np.sqrt(2.0 / (n_in + sizes[l]))
+            hint = (
+                " That is Xavier's sqrt(2 / (n_in + n_out)), which assumes units that are linear "
+                "near 0 with slope 1 and outputs centered on 0, like tanh; ReLU sets the negative "
+                "half of its inputs to 0, so He takes twice the fan-in variance, 2 / n_in."
+                if abs(std / xavier - 1) < 0.05
+                else " Did you forget to scale the standard normal draws?"
+                if abs(std - 1) < 0.05
+                else ""
+            )
+            raise CheckFailed(
+                f"{what}: the weights of W{l} have mean {np.mean(W):.4f} and standard deviation "
+                f"{std:.4f}; He's initialization draws them from N(0, 2 / n_(l-1)), a standard "
+                f"deviation of sqrt(2 / {n_in}) = {he:.4f}.{hint}"
+            )
+    again, other = outputs["again"], outputs["other"]
+    if not isinstance(again, dict) or any(
+        not np.array_equal(params[k], np.asarray(again.get(k))) for k in params
+    ):
+        raise CheckFailed(
+            "init_params gave different weights for the same seed: draw them from "
+            "np.random.default_rng(seed)."
+        )
+    if isinstance(other, dict) and np.array_equal(params["W1"], np.asarray(other.get("W1"))):
+        raise CheckFailed(
+            f"init_params gave the same W1 for seeds {inputs['seed']} and {inputs['other']}: "
+            "use the seed."
+        )
+    return "He's N(0, 2 / n_(l-1)) weights, zero biases, shapes (n_l, n_(l-1)) and (n_l,), seeded"
+
+
+def sizes_what(case: dict, call: str) -> tuple[tuple[int, ...], str]:
+    sizes = tuple(int(n) for n in case["sizes"])
+    return sizes, f"{call} for sizes {sizes}, a batch of {len(case['X'])}"
+
+
+def judge_gradient_case(case: dict, got: dict) -> float:
+    """Judge one size's forward and backward; return its worst gradient error."""
+    sizes, what = sizes_what(case, "forward(params, X)")
+    params, X, Y = case["params"], case["X"], case["Y"]
+    L, worst = len(sizes) - 1, 0.0
+    acts, zs = got["activations"], got["zs"]
+    if len(acts) != L + 1 or len(zs) != L:
+        raise CheckFailed(
+            f"{what} returned {len(acts)} activations and {len(zs)} zs; expected "
+            f"[X, A1, ..., A{L}] and [Z1, ..., Z{L}] ({L} layers: len(params) // 2)."
+        )
+    problem = forward_problem(acts, zs, params, X, L)
+    if problem:
+        raise CheckFailed(f"{what}: {problem}")
+    _, what = sizes_what(case, "backward(params, activations, zs, Y)")
+    grads = keyed(got["grads"], what, param_keys(sizes), "A gradient for every W_l and every b_l.")
+    bad = ref_backward(params, X, Y, negatives=1.0)
+    for key in param_keys(sizes):
+        g = array(grads[key], f"{what}: d{key}")
+        shape(g, params[key].shape, f"{what}: d{key}", "A gradient has its parameter's shape.")
+        finite(g, f"{what}: d{key}")
+        p = np.array(params[key], dtype=np.float64)
+        numeric = numerical_gradient(
+            lambda v, key=key: ref_loss({**params, key: v}, X, Y), p, h=1e-6
+        )
+        err = rel_error(g, numeric)
+        worst = max(worst, err)
+        if not err <= GRAD_TOL:
+            hint = gradient_hint(key, np.asarray(g, float), numeric, len(X))
+            if not hint and rel_error(g, bad[key]) < 1e-6:
+                hint = (
+                    " It is what a ReLU derivative of 1 where Z < 0 gives: ReLU is flat "
+                    "there, so its derivative is 0 for Z < 0 (1 for Z > 0)."
+                )
+            raise CheckFailed(
+                f"{what}: d{key} differs from central differences of the mean "
+                f"cross-entropy (relative error {err:.2e}).{hint}"
+            )
+    return worst

@@ -6,29 +6,24 @@ the number of epochs, and the validation curve that chooses the number of epochs
 
 Two sides (issue 23): the probe (:func:`probe_choose_epochs`, in the learner's kernel) runs
 ``choose_epochs`` on the grader's toy data and records each step (the rows of ``data.train`` it
-trained on, its rate, its ``states``); the judge (:func:`judge_choose_epochs`, in the grader)
-replays and decides.
+trained on, its rate, its ``states``); the judge (:func:`.capstone_judges.judge_choose_epochs`, in
+the grader) replays and decides. The probes' helpers that turn what the learner returned into plain
+data (:func:`plain_value`, :func:`plain_leaf`, :func:`plain_params`, :func:`fingerprint`) are here
+too: this module is the capstone's kernel side.
 """
 
 from __future__ import annotations
 
 import contextlib
+import numbers
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from nnscratch.data import MNIST, Split
-from nnscratch.grade.capstone_reference import (
-    fingerprint,
-    plain_leaf,
-    plain_params,
-    plain_value,
-    ref_evaluate,
-    trained,
-)
 from nnscratch.grade.fixtures import Forbidden, calls_of, toy_images
-from nnscratch.grade.harness import CheckFailed, array, call, shape, unchanged
+from nnscratch.grade.harness import CheckFailed, array, call, unchanged
 from nnscratch.optim import step_schedule
 
 #: The toy problem of the check: training and validation images (random pixels, random labels).
@@ -63,7 +58,7 @@ def scripted_curve(rng: np.random.Generator, epochs: int = 5) -> list[list[float
     return [[loss, acc] for loss, acc in zip(losses[:epochs], accs[:epochs])]
 
 
-def _split(data: dict) -> Split:
+def split_of(data: dict) -> Split:
     return Split(np.asarray(data["x"]), np.asarray(data["y"]), np.asarray(data["labels"]))
 
 
@@ -90,6 +85,71 @@ def _rate(lr_at: Callable, epoch: int) -> float:
 
 
 # --------------------------------------------------------------------------------------------
+# Probe side: what the learner returned, as plain data (no verdict)
+# --------------------------------------------------------------------------------------------
+
+
+def _is_plain_leaf(value: Any) -> bool:
+    if value is None or isinstance(value, (bool, numbers.Real, np.bool_)):
+        return True
+    if isinstance(value, str):
+        return len(value) <= 200
+    return isinstance(value, np.ndarray) and (
+        np.issubdtype(value.dtype, np.number) or value.dtype == bool
+    )
+
+
+def plain_value(value: Any) -> Any:
+    """A number, string or small structure the learner returned, as it is when it is plain data;
+    else its repr (for the judge's message)."""
+    from nnscratch.grade import plain
+
+    try:
+        plain.encode(value)
+    except (plain.NotPlain, TypeError, ValueError):
+        return repr(value)[:80]
+    return value
+
+
+def plain_leaf(value: Any, what: str) -> Any:
+    """A value where an array belongs: numbers and numeric arrays as they are (None and short
+    strings too, for the judge's message), anything else through :func:`~.harness.array`
+    (CheckFailed naming ``what``)."""
+    if _is_plain_leaf(value) and not np.iscomplexobj(value):
+        return value
+    return array(value, what)
+
+
+def plain_params(value: Any, what: str) -> dict | None:
+    """A network's params (or gradients) as plain data: a dict of :func:`plain_leaf` (copies),
+    or None if it is no dict (the judge names the mistake)."""
+    if not isinstance(value, dict):
+        return None
+    out = {}
+    for k, v in value.items():
+        leaf = plain_leaf(v, f"{what}['{k}']")
+        out[str(k)] = np.array(leaf) if isinstance(leaf, np.ndarray) else leaf
+    return out
+
+
+def fingerprint(params: Any, sample: np.ndarray) -> dict | None:
+    """A small stand-in for a dict of arrays, for comparing networks without sending them: per
+    key, the shape and the values at the (grader-drawn) flat indices ``sample``."""
+    if not isinstance(params, dict):
+        return None
+    out = {}
+    for k, v in params.items():
+        try:
+            a = np.asarray(v, dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
+        flat = a.reshape(-1)
+        picked = flat[np.asarray(sample) % flat.size] if flat.size else flat
+        out[str(k)] = np.concatenate([np.asarray(a.shape, dtype=np.float64), picked])
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # The probe (in the learner's kernel)
 # --------------------------------------------------------------------------------------------
 
@@ -99,7 +159,7 @@ def probe_choose_epochs(choose_epochs: Callable, inputs: dict, yours: Callable) 
     of rate, one more, then two with another seed), with ``SIZES`` set to the inputs' small
     network while they run, and once with a scripted ``train``; record what each did."""
     names = getattr(choose_epochs, "__globals__", {})
-    train, val = _split(inputs["train"]), _split(inputs["val"])
+    train, val = split_of(inputs["train"]), split_of(inputs["val"])
     test = Forbidden(
         "choose_epochs read data.test.{name}: the test set is for the one measurement at the end. "
         "Choose the number of epochs (and any setting) on data.val only."
@@ -220,152 +280,6 @@ def probe_choice(choose_epochs: Callable, data: MNIST, script: list, yours: Call
     return {"calls": calls[:20], "n_calls": len(calls), "best": best, "triple": triple}
 
 
-# --------------------------------------------------------------------------------------------
-# The judge (in the grader)
-# --------------------------------------------------------------------------------------------
-
-
-def _bounded(value: Any, low: int, high: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise CheckFailed(f"{what} is {value!r:.40}: expected a whole number from {low} to {high}.")
-    return value
-
-
-def judge_choose_epochs(inputs: dict, outputs: dict) -> None:
-    """Decide on :func:`probe_choose_epochs`'s record, with the same messages as the check of one
-    piece: the curve and the choice, the seed, the rates, the scripted choice."""
-    epochs = _bounded(outputs["epochs"], 2, 20, "the number of epochs the check chose")
-    batch = _bounded(outputs["batch"], 1, 10**6, "BATCH_SIZE")
-    table = np.asarray(outputs["rates"], dtype=np.float64).reshape(-1)
-
-    def lr_at(epoch: int) -> float:
-        return float(table[epoch]) if 0 <= epoch < len(table) else float("nan")
-
-    val = _split(inputs["val"])
-    first, longer, other = outputs["runs"]
-    what = f"choose_epochs(data, epochs={epochs}, seed=0) on toy data"
-    orders, rates = replay_epochs(first["steps"], TOY_TRAIN, epochs, batch, what)
-    judge_curve(_triple(first["out"], what), val, epochs, what)
-    start = first["start"]
-    # The same seed for one epoch more: the same start, the same first epochs.
-    what = f"choose_epochs(data, epochs={epochs + 1}, seed=0) on toy data"
-    longer_orders, longer_rates = replay_epochs(longer["steps"], TOY_TRAIN, epochs + 1, batch, what)
-    _triple(longer["out"], what)
-    if not same_start(start, longer["start"]) or longer_orders[:epochs] != orders:
-        differs = (
-            "another order of the images"
-            if same_start(start, longer["start"])
-            else "other initial weights"
-        )
-        raise CheckFailed(
-            f"{what} trained with {differs} than with epochs={epochs} and the same seed: the "
-            "same seed must give the same network, epoch after epoch. Draw everything random in "
-            "train from the seed (init_params(SIZES, seed) and np.random.default_rng(seed)), "
-            "nothing from an unseeded generator."
-        )
-    check_rates(rates, longer_rates, lr_at, "choose_epochs(data, epochs, seed=0) on toy data")
-    # Another seed: another network.
-    what = f"choose_epochs(data, epochs=2, seed={inputs['seed']}) on toy data"
-    other_orders, _ = replay_epochs(other["steps"], TOY_TRAIN, 2, batch, what)
-    _triple(other["out"], what)
-    kept = [
-        thing
-        for thing, same in (
-            ("the same initial weights", same_start(start, other["start"])),
-            ("the same order of the images", orders[:2] == other_orders),
-        )
-        if same
-    ]
-    if kept:
-        raise CheckFailed(
-            f"{what} trained with {' and '.join(kept)} as with seed=0: the seed chooses both, the "
-            "initial weights (init_params) and the order of every epoch (the generator of the "
-            "permutations). Pass choose_epochs's seed on to train, and use it there for both."
-        )
-    # The choice itself, on a curve of the check's own (a tie, an accuracy that disagrees).
-    judge_choice(outputs["choice"], inputs["script"])
-
-
-def _triple(out: Any, what: str) -> list:
-    if not isinstance(out, list) or len(out) != 3:
-        raise CheckFailed(f"{what} should return (best_epochs, val_curve, params).")
-    return out
-
-
-def judge_choice(choice: dict, script: list) -> None:
-    """``choose_epochs``'s choice on the scripted curve (:func:`probe_choice`)."""
-    what = f"choose_epochs(data, epochs=5, seed=0), with train returning the curve {shown(script)},"
-    if choice["calls"] != [5] or choice["n_calls"] != 1:
-        raise CheckFailed(
-            f"{what} called train {choice['n_calls']} times: choose_epochs trains one network, "
-            "train(data.train, epochs, seed, val=data.val), and reads its curve."
-        )
-    if choice["triple"] is not True:
-        raise CheckFailed(f"{what} should return (best_epochs, val_curve, params).")
-    losses, accs = (np.array(v, dtype=np.float64) for v in zip(*script))
-    judge_best(choice["best"], losses, accs, what)
-
-
-def replay_epochs(
-    steps: dict, n_train: int, epochs: int, batch: int, what: str
-) -> tuple[list[list[int]], list[list[float]]]:
-    """The capstone's ``train``, replayed from its ``train_step`` calls (:func:`record_steps`): on
-    the ``n_train`` training images only, every image once per epoch in a new order, batches of
-    ``batch`` (the last smaller). Returns, per epoch, the rows it visited in order and the
-    learning rates of its steps."""
-    rows, rates, empty, groups = steps["rows"], steps["lr"], steps["empty"], steps["group"]
-    if not (len(rows) == len(rates) == len(empty) == len(groups)):
-        raise ValueError("a record of the steps with lists of different lengths")
-    if not rows:
-        raise CheckFailed(f"{what} never called train_step: train makes one train_step per batch.")
-    per_epoch = -(-n_train // batch)
-    orders = []
-    for k in range(min(len(rows), 2 * epochs * per_epoch + 1)):
-        if k and empty[k] is True:
-            raise CheckFailed(
-                f"{what} gave train_step an empty `states` again at step {k + 1} (epoch "
-                f"{k // per_epoch + 1}): Adam's state (m, v and its step count) goes on from one "
-                "step to the next for the whole run. Create states = {} once, before the first "
-                "epoch."
-            )
-        visited = array(rows[k], "the rows of a batch").astype(np.int64).reshape(-1)
-        if np.any(visited < 0):
-            raise CheckFailed(
-                f"{what} trained on images that are not data.train's (the validation images?): "
-                "train on data.train only; data.val measures each epoch, and a network trained "
-                "on it measures itself."
-            )
-        orders.append([int(i) for i in visited])
-    kept = set(groups[1:])
-    if len(kept) > 1:
-        raise CheckFailed(
-            f"{what} gave train_step {len(kept)} different `states` dicts: Adam's state goes on "
-            "for the whole run. Create states = {} once, before the first epoch."
-        )
-    if len(rows) != epochs * per_epoch:
-        raise CheckFailed(
-            f"{what} made {len(rows)} train_step calls for {epochs} epochs of {n_train} "
-            f"images in batches of {batch}: expected {epochs * per_epoch}, one per batch, the "
-            "last batch of an epoch smaller."
-        )
-    rates = [float(r) for r in rates]
-    epoch_rows = [sum(orders[e * per_epoch : (e + 1) * per_epoch], []) for e in range(epochs)]
-    for e, seen in enumerate(epoch_rows, start=1):
-        if sorted(seen) != list(range(n_train)):
-            raise CheckFailed(
-                f"{what}: epoch {e} did not train on every training image exactly once "
-                f"({len(set(seen))} of {n_train}): split a permutation into batches, the "
-                "last one smaller."
-            )
-    if epochs > 1 and epoch_rows[0] == epoch_rows[1]:
-        raise CheckFailed(
-            f"{what}: epochs 1 and 2 visited the images in the same order: draw a new "
-            "permutation from rng at the start of every epoch."
-        )
-    epoch_rates = [rates[e * per_epoch : (e + 1) * per_epoch] for e in range(epochs)]
-    return epoch_rows, epoch_rates
-
-
 def schedule(names: dict):
     """The notebook's ``lr_at(epoch)`` (epochs from 1), or the statement's if it has none."""
     if callable(names.get("lr_at")):
@@ -376,117 +290,3 @@ def schedule(names: dict):
 
 def shown(values) -> str:
     return "[" + ", ".join(f"{v:.4g}" for v in np.ravel(values)) + "]"
-
-
-def same_start(a: Any, b: Any) -> bool:
-    return (
-        isinstance(a, dict)
-        and isinstance(b, dict)
-        and all(np.array_equal(a[k], b.get(k)) for k in a)
-    )
-
-
-def check_rates(rates: list, longer: list, lr_at: Callable, what: str) -> None:
-    """Every step of epoch e at the rate lr_at(e); the same rates whatever the number of epochs."""
-    for e, (mine, more) in enumerate(zip(rates, longer), start=1):
-        if not np.allclose(mine, more, rtol=1e-9, atol=0):
-            raise CheckFailed(
-                f"{what}: the steps of epoch {e} had the rates {shown(mine)} in a run of "
-                f"{len(rates)} epochs and {shown(more)} in a run of {len(longer)}: the "
-                "schedule depends on the number of epochs (a cosine over the run's steps, a "
-                "decay to 0 at the last epoch?). Then the epoch chosen on the validation run "
-                "does not mean the same network in the retraining. Train epoch e at lr_at(e), "
-                "whatever the number of epochs."
-            )
-    flat = [r for epoch in rates for r in epoch]
-    by_step = any(
-        np.allclose(flat, [float(lr_at(k + first)) for k in range(len(flat))], rtol=1e-9)
-        for first in (0, 1)
-    )
-    for e, mine in enumerate(rates, start=1):
-        want = float(lr_at(e))
-        if np.allclose(mine, want, rtol=1e-9, atol=0):
-            continue
-        if by_step:
-            why = "those are lr_at of the step count: lr_at takes the epoch (from 1), not the step"
-        elif len(set(mine)) > 1:
-            why = f"the rate changed within epoch {e}: every step of an epoch has the same rate"
-        elif e > 1 and np.isclose(mine[0], float(lr_at(e - 1)), rtol=1e-9):
-            why = f"that is lr_at({e - 1}): lr_at counts the epochs from 1"
-        else:
-            why = "every step of epoch e trains at lr_at(e)"
-        raise CheckFailed(
-            f"{what}: the steps of epoch {e} had the rates {shown(mine)}, but lr_at({e}) = "
-            f"{want:.4g}: {why}."
-        )
-
-
-def quick_hint(settings: Any, kernel_quick: Any) -> str:
-    """Why a network trained in a full grade scores low when the notebook's kernel ran in quick
-    mode (``kernel_quick``, as its probe reported it), else ''."""
-    if settings.graded and not settings.quick and kernel_quick is True:
-        return (
-            " This notebook ran in quick mode (NNSCRATCH_QUICK is set in its kernel), so it "
-            "trained on a slice of MNIST; this is a full grade: remove that setting."
-        )
-    return ""
-
-
-def judge_curve(out: tuple, val: Any, epochs: int, what: str) -> None:
-    """``choose_epochs``'s output ``(best_epochs, val_curve, params)``: one (loss, accuracy) per
-    epoch measured on ``val``, the last one that of the network returned, and best_epochs the
-    epoch of the lowest loss."""
-    best, curve, params = out
-    n_val = len(val)
-    curve = array(curve, f"{what}: val_curve").astype(float)
-    shape(curve, (epochs, 2), f"{what}: val_curve", "One (loss, accuracy) pair per epoch.")
-    losses, accs = curve[:, 0], curve[:, 1]
-
-    def fractions(values: np.ndarray) -> bool:
-        return bool(np.all(np.abs(values * n_val - np.round(values * n_val)) < 1e-6))
-
-    if not fractions(accs) or np.any(accs > 1):
-        swapped = " The pairs are (accuracy, loss): evaluate returns (loss, accuracy)."
-        raise CheckFailed(
-            f"{what}: the accuracies {shown(accs)} are not fractions of the {n_val} "
-            "validation images: measure each epoch on data.val, evaluate(params, data.val)."
-            + (swapped if fractions(losses) and np.all(losses <= 1) else "")
-        )
-    params = trained(params, "the returned params")
-    loss, acc = ref_evaluate(params, val)
-    if abs(acc - accs[-1]) > 1.5 / n_val or abs(loss - losses[-1]) > 1e-3 * max(loss, 1e-3):
-        raise CheckFailed(
-            f"{what}: the last (loss, accuracy) of val_curve, ({losses[-1]:.4f}, {accs[-1]:.4f}), "
-            f"is not that of the network it returned on data.val ({loss:.4f}, {acc:.4f}): "
-            "return the network after the last epoch (not the best epoch's), and measure after "
-            "every epoch, the last one included, with evaluate(params, data.val)."
-        )
-    judge_best(best, losses, accs, what)
-
-
-def judge_best(best: Any, losses: np.ndarray, accs: np.ndarray, what: str) -> None:
-    """best_epochs is the epoch (from 1) of the lowest validation loss, the first if tied."""
-    lowest = int(np.argmin(losses)) + 1
-    number = isinstance(best, (int, np.integer, float, np.floating))
-    if isinstance(best, (int, np.integer)) and not isinstance(best, bool) and best == lowest:
-        return
-    tied = [int(e) for e in np.flatnonzero(losses == losses.min()) + 1]
-    hint = (
-        " Return it as an int: the retraining trains that many epochs."
-        if isinstance(best, (float, np.floating)) and best == lowest
-        else ""
-        if not number
-        else " That is the epoch of the highest validation accuracy; this exercise stops at the "
-        "lowest validation loss."
-        if best == int(np.argmax(accs)) + 1
-        else " That is a later one of the tied epochs: the first is the fewest epochs that reach "
-        "the lowest loss."
-        if best in tied[1:]
-        else " That counts the epochs from 0."
-        if best == lowest - 1
-        else ""
-    )
-    raise CheckFailed(
-        f"{what} returned best_epochs={best!r} for the validation losses {shown(losses)}: the "
-        f"epoch (from 1) with the lowest validation loss, the first if tied.{hint}"
-    )

@@ -22,41 +22,31 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch.gradcheck import numerical_gradient, rel_error
+from nnscratch.gradcheck import rel_error
+from nnscratch.grade.capstone_judges import judge_choose_epochs, judge_test_error, judge_training
 from nnscratch.grade.capstone_reference import (
-    distinct,
-    ensemble_size,
-    error_rate,
-    fingerprint,
-    forward_problem,
-    grade_test_split,
-    misreported,
-    networks,
+    init_what,
+    judge_gradient_case,
+    judge_init,
     param_keys,
-    params_of,
-    plain_leaf,
-    plain_params,
-    plain_value,
     ref_backward,
-    ref_evaluate,
-    ref_loss,
     ref_params,
-    ref_probs,
-    trained,
+    sizes_what,
 )
 from nnscratch.grade.capstone_training import (
     choose_inputs,
-    judge_choose_epochs,
+    fingerprint,
+    plain_leaf,
+    plain_params,
+    plain_value,
     probe_choose_epochs,
-    quick_hint,
 )
 from nnscratch.grade.checks.ex05_optimizers import ref_adam
-from nnscratch.grade.fixtures import gradient_hint, library_optimizers, network_methods, validation
+from nnscratch.grade.fixtures import library_optimizers, network_methods
 from nnscratch.grade.harness import (
     CheckFailed,
     array,
     call,
-    finite,
     forbidden,
     keyed,
     pair,
@@ -65,7 +55,6 @@ from nnscratch.grade.harness import (
     shape,
     unchanged,
 )
-from nnscratch.grade.settings import GRAD_TOL, current
 
 GRAD_SIZES = ((6, 5, 3), (6, 5, 4, 3), (6, 5, 4, 4, 3))  # 1, 2 and 3 hidden layers
 GRAD_BATCH = 7
@@ -106,62 +95,7 @@ def _init_inputs(rng: np.random.Generator) -> dict:
     return {"sizes": [*sizes, 10], "seed": seed, "other": other}
 
 
-def _init_what(inputs: dict, seed: int) -> str:
-    return f"init_params({tuple(int(n) for n in inputs['sizes'])}, seed={seed})"
-
-
-def _judge_init(inputs: dict, outputs: dict) -> str:
-    sizes = tuple(int(n) for n in inputs["sizes"])
-    what = _init_what(inputs, inputs["seed"])
-    params = params_of(outputs["params"], sizes, what)
-    for l in range(1, len(sizes)):
-        W, b, n_in = params[f"W{l}"], params[f"b{l}"], sizes[l - 1]
-        if not np.issubdtype(W.dtype, np.floating):
-            raise CheckFailed(f"{what}: W{l} has dtype {W.dtype}; the weights are floats.")
-        if np.any(b != 0):
-            raise CheckFailed(f"{what}: b{l} is not all zeros; the biases start at 0.")
-        he, std = np.sqrt(2.0 / n_in), float(np.std(W))
-        if std == 0 or np.all(W == W.flat[0]):
-            raise CheckFailed(
-                f"{what}: every weight of W{l} has the same value, so every neuron of a layer "
-                "computes the same thing and gets the same gradient: draw them at random."
-            )
-        # 5% of He's scale, or five standard errors of the estimate where W_l is small (the
-        # seeds are the grade's: a right answer must pass whatever they are)
-        tol_std, tol_mean = max(0.05, 5 / np.sqrt(2 * W.size)), max(0.05, 5 / np.sqrt(W.size))
-        if abs(std / he - 1) > tol_std or abs(float(np.mean(W))) > tol_mean * he:
-            xavier = np.sqrt(2.0 / (n_in + sizes[l]))
-            hint = (
-                " That is Xavier's sqrt(2 / (n_in + n_out)), which assumes units that are linear "
-                "near 0 with slope 1 and outputs centered on 0, like tanh; ReLU sets the negative "
-                "half of its inputs to 0, so He takes twice the fan-in variance, 2 / n_in."
-                if abs(std / xavier - 1) < 0.05
-                else " Did you forget to scale the standard normal draws?"
-                if abs(std - 1) < 0.05
-                else ""
-            )
-            raise CheckFailed(
-                f"{what}: the weights of W{l} have mean {np.mean(W):.4f} and standard deviation "
-                f"{std:.4f}; He's initialization draws them from N(0, 2 / n_(l-1)), a standard "
-                f"deviation of sqrt(2 / {n_in}) = {he:.4f}.{hint}"
-            )
-    again, other = outputs["again"], outputs["other"]
-    if not isinstance(again, dict) or any(
-        not np.array_equal(params[k], np.asarray(again.get(k))) for k in params
-    ):
-        raise CheckFailed(
-            "init_params gave different weights for the same seed: draw them from "
-            "np.random.default_rng(seed)."
-        )
-    if isinstance(other, dict) and np.array_equal(params["W1"], np.asarray(other.get("W1"))):
-        raise CheckFailed(
-            f"init_params gave the same W1 for seeds {inputs['seed']} and {inputs['other']}: "
-            "use the seed."
-        )
-    return "He's N(0, 2 / n_(l-1)) weights, zero biases, shapes (n_l, n_(l-1)) and (n_l,), seeded"
-
-
-@probe(_init_inputs, _judge_init)
+@probe(_init_inputs, judge_init)
 def check_init_params(init_params: Callable, inputs: dict) -> dict:
     """``init_params(sizes, seed)``: He's weights, N(0, 2 / n_(l-1)), and zero biases, seeded."""
     sizes = tuple(int(n) for n in inputs["sizes"])
@@ -172,7 +106,7 @@ def check_init_params(init_params: Callable, inputs: dict) -> dict:
         ("again", inputs["seed"]),
         ("other", inputs["other"]),
     ):
-        what = _init_what(inputs, seed)
+        what = init_what(inputs, seed)
         with _yours(what):
             value = call(init_params, what, sizes, seed=int(seed))
         if name == "params" and not isinstance(value, dict):
@@ -203,55 +137,9 @@ def _gradient_inputs(rng: np.random.Generator) -> dict:
     }
 
 
-def _sizes_what(case: dict, call: str) -> tuple[tuple[int, ...], str]:
-    sizes = tuple(int(n) for n in case["sizes"])
-    return sizes, f"{call} for sizes {sizes}, a batch of {GRAD_BATCH}"
-
-
-def _judge_gradient_case(case: dict, got: dict) -> float:
-    """Judge one size's forward and backward; return its worst gradient error."""
-    sizes, what = _sizes_what(case, "forward(params, X)")
-    params, X, Y = case["params"], case["X"], case["Y"]
-    L, worst = len(sizes) - 1, 0.0
-    acts, zs = got["activations"], got["zs"]
-    if len(acts) != L + 1 or len(zs) != L:
-        raise CheckFailed(
-            f"{what} returned {len(acts)} activations and {len(zs)} zs; expected "
-            f"[X, A1, ..., A{L}] and [Z1, ..., Z{L}] ({L} layers: len(params) // 2)."
-        )
-    problem = forward_problem(acts, zs, params, X, L)
-    if problem:
-        raise CheckFailed(f"{what}: {problem}")
-    _, what = _sizes_what(case, "backward(params, activations, zs, Y)")
-    grads = keyed(got["grads"], what, param_keys(sizes), "A gradient for every W_l and every b_l.")
-    bad = ref_backward(params, X, Y, negatives=1.0)
-    for key in param_keys(sizes):
-        g = array(grads[key], f"{what}: d{key}")
-        shape(g, params[key].shape, f"{what}: d{key}", "A gradient has its parameter's shape.")
-        finite(g, f"{what}: d{key}")
-        p = np.array(params[key], dtype=np.float64)
-        numeric = numerical_gradient(
-            lambda v, key=key: ref_loss({**params, key: v}, X, Y), p, h=1e-6
-        )
-        err = rel_error(g, numeric)
-        worst = max(worst, err)
-        if not err <= GRAD_TOL:
-            hint = gradient_hint(key, np.asarray(g, float), numeric, len(X))
-            if not hint and rel_error(g, bad[key]) < 1e-6:
-                hint = (
-                    " It is what a ReLU derivative of 1 where Z < 0 gives: ReLU is flat "
-                    "there, so its derivative is 0 for Z < 0 (1 for Z > 0)."
-                )
-            raise CheckFailed(
-                f"{what}: d{key} differs from central differences of the mean "
-                f"cross-entropy (relative error {err:.2e}).{hint}"
-            )
-    return worst
-
-
 def _judge_gradients(inputs: dict, outputs: dict) -> str:
     worst = max(
-        _judge_gradient_case(case, got)
+        judge_gradient_case(case, got)
         for case, got in zip(inputs["cases"], outputs["cases"], strict=True)
     )
     return (
@@ -272,11 +160,11 @@ def check_gradients(forward: Callable, backward: Callable, inputs: dict) -> dict
     cases = []
     for case in inputs["cases"]:
         params, X, Y = case["params"], case["X"], case["Y"]
-        sizes, what = _sizes_what(case, "forward(params, X)")
+        sizes, what = sizes_what(case, "forward(params, X)")
         with _yours(what), unchanged(what, params=params, X=X):
             out = pair(call(forward, what, params, X), what, "(activations, zs)")
         acts, zs = (_listed(v) for v in out)
-        _, what = _sizes_what(case, "backward(params, activations, zs, Y)")
+        _, what = sizes_what(case, "backward(params, activations, zs, Y)")
         with _yours(what), unchanged(what, params=params, activations=acts, zs=zs, Y=Y):
             grads = call(backward, what, params, acts, zs, Y)
         if not isinstance(grads, dict):
@@ -387,7 +275,7 @@ def check_train_step(train_step: Callable, inputs: dict) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
-# choose_epochs (the probe and the judge: capstone_training.py)
+# choose_epochs (the probe: capstone_training.py; the judge: capstone_judges.py)
 # --------------------------------------------------------------------------------------------
 
 
@@ -420,56 +308,7 @@ def _training_inputs(rng: np.random.Generator) -> dict:
     return {"sample": rng.integers(0, 2**31, 64)}
 
 
-def _low_accuracy(what: str, acc: float, n: int, settings: Any, kernel_quick: Any) -> str:
-    minimum = settings.min_accuracy("capstone")
-    hint = quick_hint(settings, kernel_quick) or (
-        " Make the earlier checks pass first; then look at the validation curve: "
-        "the learning rate, its schedule, the number of epochs."
-    )
-    return (
-        f"{what} reaches a validation accuracy of {acc:.4f} on the {n:,} "
-        f"validation images, below the {minimum:.3f} this exercise expects "
-        f"({settings.mode} grade).{hint}"
-    )
-
-
-def _judge_training(inputs: dict, outputs: dict) -> str:
-    settings, val = current(), validation()
-    minimum = settings.min_accuracy("capstone")
-    nets = outputs["nets"]
-    ensemble_size(nets)
-    distinct([p.get("W1") if isinstance(p, dict) else None for p in nets])
-    loss, acc = ref_evaluate(trained(outputs["val_params"], "val_params"), val)
-    if not acc >= minimum:
-        raise CheckFailed(_low_accuracy("val_params", acc, len(val), settings, outputs["quick"]))
-    curve = array(outputs["val_curve"], "val_curve").astype(float)
-    if curve.ndim != 2 or curve.shape[1:] != (2,) or not len(curve):
-        raise CheckFailed(f"val_curve has shape {curve.shape}: one (loss, accuracy) per epoch.")
-    n = len(val)
-    if abs(acc - curve[-1, 1]) > 1.5 / n or abs(loss - curve[-1, 0]) > 1e-3 * max(loss, 1e-3):
-        raise CheckFailed(
-            f"val_curve ends at (loss, accuracy) = ({curve[-1, 0]:.4f}, {curve[-1, 1]:.4f}), but "
-            f"val_params scores ({loss:.4f}, {acc:.4f}) on the {n:,} validation images: "
-            "val_params is the validation run's network after its last epoch, and val_curve "
-            "its curve on data.val; was it measured on other images (the test set?)? Choose on "
-            "the validation split only: choose_epochs(data, ...) with the data of mnist_splits()."
-        )
-    lowest = int(np.argmin(curve[:, 0])) + 1
-    best_epochs = outputs["best_epochs"]
-    if isinstance(best_epochs, bool) or not isinstance(best_epochs, int) or best_epochs != lowest:
-        raise CheckFailed(
-            f"best_epochs is {best_epochs!r}, but the lowest validation loss of val_curve comes "
-            f"after epoch {lowest}: the retraining's number of epochs is the one the validation "
-            "curve chose, by nothing else (not the test set)."
-        )
-    return (
-        f"validation accuracy {acc:.4f} (validation run; at least {minimum:.3f}, "
-        f"{settings.mode} grade); best_epochs {lowest} from the validation curve; "
-        f"{len(nets)} different networks in the ensemble (measured by the test-error check)"
-    )
-
-
-@probe(_training_inputs, _judge_training)
+@probe(_training_inputs, judge_training)
 def check_capstone_training(
     best_epochs: Any, val_curve: Any, val_params: Any, nets: Any, inputs: dict
 ) -> dict:
@@ -491,48 +330,12 @@ def check_capstone_training(
     }
 
 
-def _judge_test_error(inputs: dict, outputs: dict) -> str:
-    settings, val, test = current(), validation(), grade_test_split()
-    nets = networks(outputs["nets"])
-    for i, params in enumerate(nets):
-        _, acc = ref_evaluate(params, val)
-        if not acc >= settings.min_accuracy("capstone"):
-            raise CheckFailed(
-                _low_accuracy(f"nets[{i}]", acc, len(val), settings, outputs["quick"])
-            )
-    probs = [ref_probs(p, test.x) for p in nets]
-    single = error_rate(probs[0], test.labels)
-    ensemble = error_rate(np.mean(probs, axis=0), test.labels)
-    n, maximum = len(test), settings.max_test_error("capstone")
-    if not ensemble <= maximum:
-        raise CheckFailed(
-            f"the ensemble of the {len(nets)} networks misclassifies {ensemble:.2%} of the {n:,} "
-            f"test images, above the {maximum:.1%} this exercise expects ({settings.mode} "
-            f"grade).{quick_hint(settings, outputs['quick'])} Don't tune on the test set to "
-            "pass: make the earlier checks pass, and look at the validation curve."
-        )
-    mean_of_errors = float(np.mean([error_rate(P, test.labels) for P in probs]))
-    for name, true, other in (
-        ("single_error", single, ensemble),
-        ("ensemble_error", ensemble, single),
-    ):
-        problem = misreported(name, outputs[name], true, other, n, mean_of_errors)
-        if problem:
-            raise CheckFailed(problem)
-    return (
-        f"measured by the grader on its {n:,} test images: the ensemble {ensemble:.2%} (at most "
-        f"{maximum:.1%}, {settings.mode} grade), one network {single:.2%}; the errors reported "
-        f"are theirs; each network at least {settings.min_accuracy('capstone'):.3f} on the "
-        "validation images (trained on them too)"
-    )
-
-
 def _no_inputs(rng: np.random.Generator) -> dict:
     """Nothing to draw: the networks are measured on the grader's own test split."""
     return {}
 
 
-@probe(_no_inputs, _judge_test_error)
+@probe(_no_inputs, judge_test_error)
 def check_test_error(nets: Any, single_error: Any, ensemble_error: Any, inputs: dict) -> dict:
     """The grader measures the test set once: the ensemble of ``nets`` and its first network
     alone, on the grade's own test split, from the weights returned here. Each network reaches
