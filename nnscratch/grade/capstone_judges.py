@@ -293,6 +293,7 @@ def judge_best(best: Any, losses: np.ndarray, accs: np.ndarray, what: str) -> No
 
 
 def low_accuracy(what: str, acc: float, n: int, settings: Any, kernel_quick: Any) -> str:
+    """The message for a trained network below the grade's minimum validation accuracy."""
     minimum = settings.min_accuracy("capstone")
     hint = quick_hint(settings, kernel_quick) or (
         " Make the earlier checks pass first; then look at the validation curve: "
@@ -306,6 +307,9 @@ def low_accuracy(what: str, acc: float, n: int, settings: Any, kernel_quick: Any
 
 
 def judge_training(inputs: dict, outputs: dict) -> str:
+    """The validation run: val_params's accuracy (the grader's forward pass on its validation
+    split), val_curve ending at it, best_epochs its lowest loss; nets: two or more, different
+    (their fingerprints; the test-error check receives and measures them whole)."""
     settings, val = current(), validation()
     minimum = settings.min_accuracy("capstone")
     nets = outputs["nets"]
@@ -342,6 +346,9 @@ def judge_training(inputs: dict, outputs: dict) -> str:
 
 
 def judge_test_error(inputs: dict, outputs: dict) -> str:
+    """The ensemble, from the weights the probe returned: each network's validation accuracy,
+    the ensemble's test error on the grader's test split, and the errors the notebook reported
+    against the grader's (:func:`.capstone_reference.misreported`)."""
     settings, val, test = current(), validation(), grade_test_split()
     nets = networks(outputs["nets"])
     for i, params in enumerate(nets):
