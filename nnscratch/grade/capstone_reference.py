@@ -1,6 +1,9 @@
 """The capstone's reference: the grader's float64 network with ReLU hidden layers and biases, and
 what the capstone's checks ask of a network's ``params`` (``W_l: (n_l, n_(l-1))``,
 ``b_l: (n_l,)``, one pair per layer).
+
+Everything here is the judges' side (issue 23): it runs in the grader, on the inputs it drew and the
+plain data the probes returned (:mod:`.capstone_training` turns the learner's values into it).
 """
 
 from __future__ import annotations
@@ -10,16 +13,18 @@ from typing import Any
 import numpy as np
 
 from nnscratch.activations import softmax
+from nnscratch.gradcheck import numerical_gradient, rel_error
+from nnscratch.grade.fixtures import gradient_hint
 from nnscratch.grade.harness import CheckFailed, array, finite, keyed, shape
+from nnscratch.grade.settings import GRAD_TOL
 
 
 def param_keys(sizes: tuple[int, ...]) -> list[str]:
     return [f"{p}{l}" for l in range(1, len(sizes)) for p in "Wb"]
 
 
-def ref_params(sizes: tuple[int, ...], seed: int) -> dict[str, np.ndarray]:
+def ref_params(sizes: tuple[int, ...], rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Random float64 weights and biases (biases large enough that some Z_l are negative)."""
-    rng = np.random.default_rng(seed)
     params = {}
     for l in range(1, len(sizes)):
         params[f"W{l}"] = rng.normal(0.0, 1.0, (sizes[l], sizes[l - 1]))
@@ -135,20 +140,47 @@ def forward_problem(acts, zs, params, X, L) -> str | None:
     return None
 
 
-def networks(nets: Any) -> list[dict]:
-    if not isinstance(nets, (list, tuple)) or len(nets) < 2:
-        got = f"{len(nets)} network" if isinstance(nets, (list, tuple)) else type(nets).__name__
+#: Networks of an ensemble the judges measure at most (the statement trains 2).
+MAX_NETS = 20
+
+
+def ensemble_size(nets: Any) -> None:
+    """CheckFailed unless ``nets`` (as a probe returned it: a list, or the name of the type the
+    notebook's ``nets`` had) holds at least two networks."""
+    if not isinstance(nets, list) or len(nets) < 2:
+        got = f"{len(nets)} network" if isinstance(nets, list) else str(nets)[:40]
         raise CheckFailed(
             f"nets should be a list of at least two trained networks (an ensemble), got {got}."
         )
-    nets = [trained(p, f"nets[{i}]") for i, p in enumerate(nets)]
-    same = [i for i, p in enumerate(nets) if np.array_equal(p["W1"], nets[0]["W1"])]
+    if len(nets) > MAX_NETS:
+        raise CheckFailed(
+            f"nets holds {len(nets)} networks; the grader measures an ensemble of at most "
+            f"{MAX_NETS}."
+        )
+
+
+def distinct(first_layers: list) -> None:
+    """CheckFailed if two networks of the ensemble have the same ``W1`` (or the same
+    :func:`fingerprint` of it): they were trained from the same seed."""
+    same = [
+        i
+        for i, w in enumerate(first_layers)
+        if w is not None and first_layers[0] is not None and np.array_equal(w, first_layers[0])
+    ]
     if len(same) > 1:
         raise CheckFailed(
             f"nets[0] and nets[{same[1]}] are the same network: an ensemble averages networks "
             "trained from different seeds; train must use its seed for the initial weights and "
             "the order of the batches."
         )
+
+
+def networks(nets: Any) -> list[dict]:
+    """The ensemble a probe returned (:func:`plain_params` of each network), checked: at least
+    two networks, each a trained network's params, no two the same."""
+    ensemble_size(nets)
+    nets = [trained(p, f"nets[{i}]") for i, p in enumerate(nets)]
+    distinct([p["W1"] for p in nets])
     return nets
 
 
@@ -196,3 +228,111 @@ def misreported(
         f"{name} is {value:.4f}, but {whose} misclassifies {true:.4f} of the test images (the "
         f"grader's measurement): {why}."
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The judges of the pieces: init_params, forward and backward
+# --------------------------------------------------------------------------------------------
+
+
+def init_what(inputs: dict, seed: int) -> str:
+    return f"init_params({tuple(int(n) for n in inputs['sizes'])}, seed={seed})"
+
+
+def judge_init(inputs: dict, outputs: dict) -> str:
+    """init_params's weights (three calls: the seed, the seed again, another seed): He's scale and
+    zero biases, the same for the same seed, others for another."""
+    sizes = tuple(int(n) for n in inputs["sizes"])
+    what = init_what(inputs, inputs["seed"])
+    params = params_of(outputs["params"], sizes, what)
+    for l in range(1, len(sizes)):
+        W, b, n_in = params[f"W{l}"], params[f"b{l}"], sizes[l - 1]
+        if not np.issubdtype(W.dtype, np.floating):
+            raise CheckFailed(f"{what}: W{l} has dtype {W.dtype}; the weights are floats.")
+        if np.any(b != 0):
+            raise CheckFailed(f"{what}: b{l} is not all zeros; the biases start at 0.")
+        he, std = np.sqrt(2.0 / n_in), float(np.std(W))
+        if std == 0 or np.all(W == W.flat[0]):
+            raise CheckFailed(
+                f"{what}: every weight of W{l} has the same value, so every neuron of a layer "
+                "computes the same thing and gets the same gradient: draw them at random."
+            )
+        # 5% of He's scale, or five standard errors of the estimate where W_l is small (the
+        # seeds are the grade's: a right answer must pass whatever they are)
+        tol_std, tol_mean = max(0.05, 5 / np.sqrt(2 * W.size)), max(0.05, 5 / np.sqrt(W.size))
+        if abs(std / he - 1) > tol_std or abs(float(np.mean(W))) > tol_mean * he:
+            xavier = np.sqrt(2.0 / (n_in + sizes[l]))
+            hint = (
+                " That is Xavier's sqrt(2 / (n_in + n_out)), which assumes units that are linear "
+                "near 0 with slope 1 and outputs centered on 0, like tanh; ReLU sets the negative "
+                "half of its inputs to 0, so He takes twice the fan-in variance, 2 / n_in."
+                if abs(std / xavier - 1) < 0.05
+                else " Did you forget to scale the standard normal draws?"
+                if abs(std - 1) < 0.05
+                else ""
+            )
+            raise CheckFailed(
+                f"{what}: the weights of W{l} have mean {np.mean(W):.4f} and standard deviation "
+                f"{std:.4f}; He's initialization draws them from N(0, 2 / n_(l-1)), a standard "
+                f"deviation of sqrt(2 / {n_in}) = {he:.4f}.{hint}"
+            )
+    again, other = outputs["again"], outputs["other"]
+    if not isinstance(again, dict) or any(
+        not np.array_equal(params[k], np.asarray(again.get(k))) for k in params
+    ):
+        raise CheckFailed(
+            "init_params gave different weights for the same seed: draw them from "
+            "np.random.default_rng(seed)."
+        )
+    if isinstance(other, dict) and np.array_equal(params["W1"], np.asarray(other.get("W1"))):
+        raise CheckFailed(
+            f"init_params gave the same W1 for seeds {inputs['seed']} and {inputs['other']}: "
+            "use the seed."
+        )
+    return "He's N(0, 2 / n_(l-1)) weights, zero biases, shapes (n_l, n_(l-1)) and (n_l,), seeded"
+
+
+def sizes_what(case: dict, call: str) -> tuple[tuple[int, ...], str]:
+    sizes = tuple(int(n) for n in case["sizes"])
+    return sizes, f"{call} for sizes {sizes}, a batch of {len(case['X'])}"
+
+
+def judge_gradient_case(case: dict, got: dict) -> float:
+    """Judge one size's forward and backward; return its worst gradient error."""
+    sizes, what = sizes_what(case, "forward(params, X)")
+    params, X, Y = case["params"], case["X"], case["Y"]
+    L, worst = len(sizes) - 1, 0.0
+    acts, zs = got["activations"], got["zs"]
+    if len(acts) != L + 1 or len(zs) != L:
+        raise CheckFailed(
+            f"{what} returned {len(acts)} activations and {len(zs)} zs; expected "
+            f"[X, A1, ..., A{L}] and [Z1, ..., Z{L}] ({L} layers: len(params) // 2)."
+        )
+    problem = forward_problem(acts, zs, params, X, L)
+    if problem:
+        raise CheckFailed(f"{what}: {problem}")
+    _, what = sizes_what(case, "backward(params, activations, zs, Y)")
+    grads = keyed(got["grads"], what, param_keys(sizes), "A gradient for every W_l and every b_l.")
+    bad = ref_backward(params, X, Y, negatives=1.0)
+    for key in param_keys(sizes):
+        g = array(grads[key], f"{what}: d{key}")
+        shape(g, params[key].shape, f"{what}: d{key}", "A gradient has its parameter's shape.")
+        finite(g, f"{what}: d{key}")
+        p = np.array(params[key], dtype=np.float64)
+        numeric = numerical_gradient(
+            lambda v, key=key: ref_loss({**params, key: v}, X, Y), p, h=1e-6
+        )
+        err = rel_error(g, numeric)
+        worst = max(worst, err)
+        if not err <= GRAD_TOL:
+            hint = gradient_hint(key, np.asarray(g, float), numeric, len(X))
+            if not hint and rel_error(g, bad[key]) < 1e-6:
+                hint = (
+                    " It is what a ReLU derivative of 1 where Z < 0 gives: ReLU is flat "
+                    "there, so its derivative is 0 for Z < 0 (1 for Z > 0)."
+                )
+            raise CheckFailed(
+                f"{what}: d{key} differs from central differences of the mean "
+                f"cross-entropy (relative error {err:.2e}).{hint}"
+            )
+    return worst

@@ -6,6 +6,11 @@ of epochs on the validation split, and the training. The checks compare with the
 reference network (float64, :mod:`nnscratch.grade.capstone_reference`), with central differences
 and with exercise 5's reference Adam.
 
+Each check is a probe and a judge (issue 23, :func:`~nnscratch.grade.harness.probe`): the probe
+calls the learner's code in the kernel on inputs drawn from the grade's seed and returns plain
+data; the judge decides in the grader. The trained networks are judged by the grader's forward
+pass on its own validation and test splits, from the weights the probes return.
+
 Notation, as in the statement: ``params`` holds ``W_l: (n_l, n_(l-1))`` and ``b_l: (n_l,)``; a
 batch ``X: (B, n_0)``; ``Z_l = A_(l-1) W_l^T + b_l``; ``Delta_l = dL/dZ_l``, one row per image.
 """
@@ -17,59 +22,44 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch.data import MNIST, Split
-from nnscratch.gradcheck import numerical_gradient, rel_error
+from nnscratch.gradcheck import rel_error
+from nnscratch.grade.capstone_judges import judge_choose_epochs, judge_test_error, judge_training
 from nnscratch.grade.capstone_reference import (
-    error_rate,
-    forward_problem,
-    grade_test_split,
-    misreported,
-    networks,
+    init_what,
+    judge_gradient_case,
+    judge_init,
     param_keys,
-    params_of,
     ref_backward,
-    ref_evaluate,
-    ref_loss,
     ref_params,
-    ref_probs,
-    trained,
+    sizes_what,
 )
 from nnscratch.grade.capstone_training import (
-    check_rates,
-    judge_choice,
-    judge_curve,
-    quick_hint,
-    run_choose_epochs,
-    same_start,
-    schedule,
+    choose_inputs,
+    fingerprint,
+    plain_leaf,
+    plain_params,
+    plain_value,
+    probe_choose_epochs,
 )
 from nnscratch.grade.checks.ex05_optimizers import ref_adam
-from nnscratch.grade.fixtures import (
-    Forbidden,
-    gradient_hint,
-    library_optimizers,
-    network_methods,
-    toy_batch,
-    toy_images,
-    validation,
-)
+from nnscratch.grade.fixtures import library_optimizers, network_methods
 from nnscratch.grade.harness import (
     CheckFailed,
     array,
     call,
-    check,
-    finite,
     forbidden,
     keyed,
     pair,
     plain_state,
+    probe,
     shape,
     unchanged,
 )
-from nnscratch.grade.settings import GRAD_TOL, current
 
 GRAD_SIZES = ((6, 5, 3), (6, 5, 4, 3), (6, 5, 4, 4, 3))  # 1, 2 and 3 hidden layers
+GRAD_BATCH = 7
 STEP_SIZES = (6, 5, 4, 3)
+STEP_BATCH = 5
 
 
 def _yours(what: str):
@@ -81,122 +71,151 @@ def _yours(what: str):
     )
 
 
+def _kernel_quick() -> bool:
+    """Whether the learner's kernel runs in quick mode (for the message of a low accuracy)."""
+    from nnscratch.config import is_quick
+
+    return is_quick()
+
+
+def _one_hot(rng: np.random.Generator, n_out: int, batch: int) -> np.ndarray:
+    return np.eye(n_out)[rng.integers(0, n_out, batch)]
+
+
 # --------------------------------------------------------------------------------------------
-# The checks
+# init_params
 # --------------------------------------------------------------------------------------------
 
 
-@check
-def check_init_params(init_params: Callable) -> None:
+def _init_inputs(rng: np.random.Generator) -> dict:
+    """Sizes of three layers (the first layer's fan-out at least 0.3 of its fan-in, so that
+    Xavier's scale is far from He's) and two different seeds."""
+    sizes = [int(rng.integers(150, 201)), int(rng.integers(60, 91)), int(rng.integers(100, 141))]
+    seed, other = (int(s) for s in rng.choice(2**31, size=2, replace=False))
+    return {"sizes": [*sizes, 10], "seed": seed, "other": other}
+
+
+@probe(_init_inputs, judge_init)
+def check_init_params(init_params: Callable, inputs: dict) -> dict:
     """``init_params(sizes, seed)``: He's weights, N(0, 2 / n_(l-1)), and zero biases, seeded."""
-    sizes = (784, 512, 256, 10)
-    what = f"init_params({sizes}, seed=0)"
-    with _yours(what):
-        params = params_of(call(init_params, what, sizes, seed=0), sizes, what)
-        again = call(init_params, f"init_params({sizes}, seed=0)", sizes, seed=0)
-        other = call(init_params, f"init_params({sizes}, seed=1)", sizes, seed=1)
-    for l in range(1, len(sizes)):
-        W, b, n_in = params[f"W{l}"], params[f"b{l}"], sizes[l - 1]
-        if not np.issubdtype(W.dtype, np.floating):
-            raise CheckFailed(f"{what}: W{l} has dtype {W.dtype}; the weights are floats.")
-        if np.any(b != 0):
-            raise CheckFailed(f"{what}: b{l} is not all zeros; the biases start at 0.")
-        he, std = np.sqrt(2.0 / n_in), float(np.std(W))
-        if std == 0 or np.all(W == W.flat[0]):
-            raise CheckFailed(
-                f"{what}: every weight of W{l} has the same value, so every neuron of a layer "
-                "computes the same thing and gets the same gradient: draw them at random."
-            )
-        if abs(std / he - 1) > 0.05 or abs(float(np.mean(W))) > 0.05 * he:
-            xavier = np.sqrt(2.0 / (n_in + sizes[l]))
-            hint = (
-                " That is Xavier's sqrt(2 / (n_in + n_out)), which assumes units that are linear "
-                "near 0 with slope 1 and outputs centered on 0, like tanh; ReLU sets the negative "
-                "half of its inputs to 0, so He takes twice the fan-in variance, 2 / n_in."
-                if abs(std / xavier - 1) < 0.05
-                else " Did you forget to scale the standard normal draws?"
-                if abs(std - 1) < 0.05
-                else ""
-            )
-            raise CheckFailed(
-                f"{what}: the weights of W{l} have mean {np.mean(W):.4f} and standard deviation "
-                f"{std:.4f}; He's initialization draws them from N(0, 2 / n_(l-1)), a standard "
-                f"deviation of sqrt(2 / {n_in}) = {he:.4f}.{hint}"
-            )
-    if any(not np.array_equal(params[k], np.asarray(again[k])) for k in params):
-        raise CheckFailed(
-            "init_params gave different weights for the same seed: draw them from "
-            "np.random.default_rng(seed)."
-        )
-    if np.array_equal(params["W1"], np.asarray(other["W1"])):
-        raise CheckFailed("init_params gave the same W1 for seeds 0 and 1: use the seed.")
-    return "He's N(0, 2 / n_(l-1)) weights, zero biases, shapes (n_l, n_(l-1)) and (n_l,), seeded"
+    sizes = tuple(int(n) for n in inputs["sizes"])
+    keys = param_keys(sizes)
+    got = {}
+    for name, seed in (
+        ("params", inputs["seed"]),
+        ("again", inputs["seed"]),
+        ("other", inputs["other"]),
+    ):
+        what = init_what(inputs, seed)
+        with _yours(what):
+            value = call(init_params, what, sizes, seed=int(seed))
+        if name == "params" and not isinstance(value, dict):
+            keyed(value, what, keys, "One W_l and b_l per layer, the last too.")
+        got[name] = plain_params(value, what)
+    if isinstance(got["other"], dict):  # the judge compares its W1 only
+        got["other"] = {"W1": got["other"].get("W1")}
+    return got
 
 
-@check
-def check_gradients(forward: Callable, backward: Callable) -> None:
-    """``forward(params, X)`` and ``backward(params, activations, zs, Y)`` for any ``sizes``:
-    ReLU hidden layers, biases, softmax output; the gradients of the mean cross-entropy against
-    central differences, in float64."""
-    worst = 0.0
-    for i, sizes in enumerate(GRAD_SIZES):
-        params = ref_params(sizes, seed=60 + i)
-        X, Y = toy_batch(sizes[0], sizes[-1], 7, seed=70 + i)
-        L = len(sizes) - 1
-        what = f"forward(params, X) for sizes {sizes}, a batch of 7"
-        with _yours(what), unchanged(what, params=params, X=X):
-            out = pair(call(forward, what, params, X), what, "(activations, zs)")
-        acts, zs = (list(v) for v in out)
-        if len(acts) != L + 1 or len(zs) != L:
-            raise CheckFailed(
-                f"{what} returned {len(acts)} activations and {len(zs)} zs; expected "
-                f"[X, A1, ..., A{L}] and [Z1, ..., Z{L}] ({L} layers: len(params) // 2)."
-            )
-        problem = forward_problem(acts, zs, params, X, L)
-        if problem:
-            raise CheckFailed(f"{what}: {problem}")
-        what = f"backward(params, activations, zs, Y) for sizes {sizes}, a batch of 7"
-        with _yours(what), unchanged(what, params=params, activations=acts, zs=zs, Y=Y):
-            grads = call(backward, what, params, acts, zs, Y)
-        grads = keyed(grads, what, param_keys(sizes), "A gradient for every W_l and every b_l.")
-        bad = ref_backward(params, X, Y, negatives=1.0)
-        for key in param_keys(sizes):
-            g = array(grads[key], f"{what}: d{key}")
-            shape(g, params[key].shape, f"{what}: d{key}", "A gradient has its parameter's shape.")
-            finite(g, f"{what}: d{key}")
-            p = params[key].copy()
-            numeric = numerical_gradient(
-                lambda v, key=key: ref_loss({**params, key: v}, X, Y), p, h=1e-6
-            )
-            err = rel_error(g, numeric)
-            worst = max(worst, err)
-            if err > GRAD_TOL:
-                hint = gradient_hint(key, np.asarray(g, float), numeric, len(X))
-                if not hint and rel_error(g, bad[key]) < 1e-6:
-                    hint = (
-                        " It is what a ReLU derivative of 1 where Z < 0 gives: ReLU is flat "
-                        "there, so its derivative is 0 for Z < 0 (1 for Z > 0)."
-                    )
-                raise CheckFailed(
-                    f"{what}: d{key} differs from central differences of the mean "
-                    f"cross-entropy (relative error {err:.2e}).{hint}"
-                )
+# --------------------------------------------------------------------------------------------
+# forward and backward
+# --------------------------------------------------------------------------------------------
+
+
+def _gradient_inputs(rng: np.random.Generator) -> dict:
+    """For each of GRAD_SIZES: random weights and biases, a batch of inputs, one-hot targets."""
+    return {
+        "cases": [
+            {
+                "sizes": list(sizes),
+                "params": ref_params(sizes, rng),
+                "X": rng.random((GRAD_BATCH, sizes[0])),
+                "Y": _one_hot(rng, sizes[-1], GRAD_BATCH),
+            }
+            for sizes in GRAD_SIZES
+        ]
+    }
+
+
+def _judge_gradients(inputs: dict, outputs: dict) -> str:
+    worst = max(
+        judge_gradient_case(case, got)
+        for case, got in zip(inputs["cases"], outputs["cases"], strict=True)
+    )
     return (
         f"forward and backward agree with central differences for sizes "
         f"{', '.join(str(s) for s in GRAD_SIZES)} (worst relative error {worst:.1e})"
     )
 
 
-@check
-def check_train_step(train_step: Callable) -> None:
-    """``train_step(params, states, X, Y, lr, beta1, beta2)``: the batch's gradients, then one
-    step of exercise 5's Adam for every parameter, states kept per parameter."""
-    runs = ({"lr": 2e-3}, {"lr": 0.01, "beta1": 0.8, "beta2": 0.99})
-    for k, hyper in enumerate(runs):
-        params = ref_params(STEP_SIZES, seed=80 + k)
-        mine, states, ref_states = {key: v.copy() for key, v in params.items()}, {}, {}
-        for t in (1, 2):
-            X, Y = toy_batch(STEP_SIZES[0], STEP_SIZES[-1], 5, seed=90 + 2 * k + t)
+def _listed(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+@probe(_gradient_inputs, _judge_gradients)
+def check_gradients(forward: Callable, backward: Callable, inputs: dict) -> dict:
+    """``forward(params, X)`` and ``backward(params, activations, zs, Y)`` for any ``sizes``:
+    ReLU hidden layers, biases, softmax output; the gradients of the mean cross-entropy against
+    central differences, in float64."""
+    cases = []
+    for case in inputs["cases"]:
+        params, X, Y = case["params"], case["X"], case["Y"]
+        sizes, what = sizes_what(case, "forward(params, X)")
+        with _yours(what), unchanged(what, params=params, X=X):
+            out = pair(call(forward, what, params, X), what, "(activations, zs)")
+        acts, zs = (_listed(v) for v in out)
+        _, what = sizes_what(case, "backward(params, activations, zs, Y)")
+        with _yours(what), unchanged(what, params=params, activations=acts, zs=zs, Y=Y):
+            grads = call(backward, what, params, acts, zs, Y)
+        if not isinstance(grads, dict):
+            keyed(grads, what, param_keys(sizes), "A gradient for every W_l and every b_l.")
+        cases.append(
+            {
+                "activations": [plain_leaf(a, f"A{l}") for l, a in enumerate(acts)],
+                "zs": [plain_leaf(z, f"Z{l}") for l, z in enumerate(zs, start=1)],
+                "grads": {str(k): plain_leaf(v, f"{what}: d{k}") for k, v in grads.items()},
+            }
+        )
+    return {"cases": cases}
+
+
+# --------------------------------------------------------------------------------------------
+# train_step
+# --------------------------------------------------------------------------------------------
+
+
+def _step_inputs(rng: np.random.Generator) -> dict:
+    """Two runs of two steps from random weights: Adam's default betas with a drawn rate, then
+    drawn rate and betas (away from the defaults)."""
+    lr = float(f"{10 ** rng.uniform(-3, -2):.2g}")
+    other = {
+        "lr": float(f"{10 ** rng.uniform(-2.5, -1.5):.2g}"),
+        "beta1": round(float(rng.uniform(0.7, 0.85)), 2),
+        "beta2": round(float(rng.uniform(0.95, 0.995)), 3),
+    }
+    runs = []
+    for hyper in ({"lr": lr}, other):
+        runs.append(
+            {
+                "hyper": hyper,
+                "params": ref_params(STEP_SIZES, rng),
+                "X": [rng.random((STEP_BATCH, STEP_SIZES[0])) for _ in range(2)],
+                "Y": [_one_hot(rng, STEP_SIZES[-1], STEP_BATCH) for _ in range(2)],
+            }
+        )
+    return {"runs": runs}
+
+
+def _step_what(hyper: dict, t: int) -> str:
+    args = ", ".join(f"{n}={v}" for n, v in hyper.items())
+    return f"train_step(params, states, X, Y, {args}), step {t}, sizes {STEP_SIZES}"
+
+
+def _judge_train_step(inputs: dict, outputs: dict) -> str:
+    for run, got in zip(inputs["runs"], outputs["runs"], strict=True):
+        hyper, start = run["hyper"], run["params"]
+        params, ref_states = {key: np.array(v) for key, v in start.items()}, {}
+        for t, (X, Y, mine) in enumerate(zip(run["X"], run["Y"], got, strict=True), start=1):
             grads = ref_backward(params, X, Y)
             nobias = {}
             for key in params:
@@ -206,24 +225,21 @@ def check_train_step(train_step: Callable) -> None:
                 params[key], ref_states[key] = ref_adam(
                     params[key], grads[key], ref_states.get(key), **hyper
                 )
-            args = ", ".join(f"{n}={v}" for n, v in hyper.items())
-            what = f"train_step(params, states, X, Y, {args}), step {t}, sizes {STEP_SIZES}"
-            with _yours(what), unchanged(what, X=X, Y=Y):
-                call(train_step, what, mine, states, X, Y, **hyper)
+            what = _step_what(hyper, t)
             keyed(mine, f"params after {what}", param_keys(STEP_SIZES))
-            plain_state(states, what)
             for key in param_keys(STEP_SIZES):
-                got = array(mine[key], f"params['{key}'] after {what}")
-                if rel_error(got, params[key]) <= 1e-9:
+                got_key = array(mine[key], f"params['{key}'] after {what}")
+                shape(got_key, params[key].shape, f"params['{key}'] after {what}")
+                if rel_error(got_key, params[key]) <= 1e-9:
                     continue
-                if np.array_equal(got, ref_params(STEP_SIZES, seed=80 + k)[key]) and t == 1:
+                if np.array_equal(got_key, start[key]) and t == 1:
                     why = f"did not update {key}: a step updates every W_l and every b_l."
-                elif t == 1 and rel_error(got, nobias[key]) < 1e-6:
+                elif t == 1 and rel_error(got_key, nobias[key]) < 1e-6:
                     why = (
                         "moved the parameters as Adam without bias correction: divide m by "
                         "1 - beta1^t and v by 1 - beta2^t, with t counting from 1."
                     )
-                elif not np.all(np.isfinite(got)):
+                elif not np.all(np.isfinite(got_key)):
                     why = (
                         f"left NaN or inf in {key}: a division by zero? t is 1 at the first "
                         "step (1 - beta1^t must not be 0), and m and v are two separate arrays."
@@ -231,8 +247,8 @@ def check_train_step(train_step: Callable) -> None:
                 else:
                     why = (
                         f"moved {key} differently from exercise 5's Adam with these "
-                        f"hyper-parameters (relative error {rel_error(got, params[key]):.2e}). If "
-                        "the gradients check fails, fix that first. Otherwise: compute every "
+                        f"hyper-parameters (relative error {rel_error(got_key, params[key]):.2e})."
+                        " If the gradients check fails, fix that first. Otherwise: compute every "
                         "gradient (backward) before updating any parameter, pass lr, beta1 and "
                         "beta2 on to adam, and keep one state per parameter in `states`."
                     )
@@ -240,65 +256,31 @@ def check_train_step(train_step: Callable) -> None:
     return "one Adam step per parameter, two steps in a row, default and other hyper-parameters"
 
 
-@check
-def check_choose_epochs(choose_epochs: Callable) -> None:
-    """``choose_epochs(data, epochs, seed)`` trains on ``data.train`` with its seed and the schedule
-    ``lr_at``, measures (loss, accuracy) on ``data.val`` after every epoch and returns the epoch of
-    the lowest validation loss (the first if tied); it never reads ``data.test``."""
-    rng, names = np.random.default_rng(5), choose_epochs.__globals__
-    train, n_val = Split(*toy_images(rng, 320)), 97
-    val = Split(*toy_images(rng, n_val))
-    test = Forbidden(
-        "choose_epochs read data.test.{name}: the test set is for the one measurement at the end. "
-        "Choose the number of epochs (and any setting) on data.val only."
-    )
-    lr_at = schedule(names)
-    # Long enough to pass the first change of rate (chapter 5's step), if it comes by epoch 20.
-    epochs = next((e for e in range(2, 21) if lr_at(e) != lr_at(1)), 2)
-    what = f"choose_epochs(data, epochs={epochs}, seed=0) on toy data"
-    out, orders, rates, start = run_choose_epochs(
-        choose_epochs, MNIST(train, val, test), epochs, 0, what, _yours
-    )
-    judge_curve(out, val, epochs, what)
-    # The same seed for one epoch more: the same start, the same first epochs.
-    what = f"choose_epochs(data, epochs={epochs + 1}, seed=0) on toy data"
-    _, longer_orders, longer_rates, longer_start = run_choose_epochs(
-        choose_epochs, MNIST(train, val, test), epochs + 1, 0, what, _yours
-    )
-    if not same_start(start, longer_start) or longer_orders[:epochs] != orders:
-        differs = (
-            "another order of the images"
-            if same_start(start, longer_start)
-            else "other initial weights"
-        )
-        raise CheckFailed(
-            f"{what} trained with {differs} than with epochs={epochs} and the same seed: the "
-            "same seed must give the same network, epoch after epoch. Draw everything random in "
-            "train from the seed (init_params(SIZES, seed) and np.random.default_rng(seed)), "
-            "nothing from an unseeded generator."
-        )
-    check_rates(rates, longer_rates, lr_at, "choose_epochs(data, epochs, seed=0) on toy data")
-    # Another seed: another network.
-    what = "choose_epochs(data, epochs=2, seed=3) on toy data"
-    _, other_orders, _, other_start = run_choose_epochs(
-        choose_epochs, MNIST(train, val, test), 2, 3, what, _yours
-    )
-    kept = [
-        thing
-        for thing, same in (
-            ("the same initial weights", same_start(start, other_start)),
-            ("the same order of the images", orders[:2] == other_orders),
-        )
-        if same
-    ]
-    if kept:
-        raise CheckFailed(
-            f"{what} trained with {' and '.join(kept)} as with seed=0: the seed chooses both, the "
-            "initial weights (init_params) and the order of every epoch (the generator of the "
-            "permutations). Pass choose_epochs's seed on to train, and use it there for both."
-        )
-    # The choice itself, on a curve of the check's own (a tie, an accuracy that disagrees).
-    judge_choice(choose_epochs, MNIST(train, val, test), _yours)
+@probe(_step_inputs, _judge_train_step)
+def check_train_step(train_step: Callable, inputs: dict) -> dict:
+    """``train_step(params, states, X, Y, lr, beta1, beta2)``: the batch's gradients, then one
+    step of exercise 5's Adam for every parameter, states kept per parameter."""
+    runs = []
+    for run in inputs["runs"]:
+        hyper = {k: float(v) for k, v in run["hyper"].items()}
+        mine, states, steps = {key: np.array(v) for key, v in run["params"].items()}, {}, []
+        for t, (X, Y) in enumerate(zip(run["X"], run["Y"]), start=1):
+            what = _step_what(hyper, t)
+            with _yours(what), unchanged(what, X=X, Y=Y):
+                call(train_step, what, mine, states, X, Y, **hyper)
+            plain_state(states, what)
+            steps.append(plain_params(mine, f"params after {what}: params"))
+        runs.append(steps)
+    return {"runs": runs}
+
+
+# --------------------------------------------------------------------------------------------
+# choose_epochs (the probe: capstone_training.py; the judge: capstone_judges.py)
+# --------------------------------------------------------------------------------------------
+
+
+def _judge_choose_epochs(inputs: dict, outputs: dict) -> str:
+    judge_choose_epochs(inputs, outputs)
     return (
         "the curve from data.val and the epoch of its lowest loss (the first if tied); each "
         "epoch e at lr_at(e), whatever the number of epochs; the seed sets the initial weights "
@@ -306,84 +288,66 @@ def check_choose_epochs(choose_epochs: Callable) -> None:
     )
 
 
-@check
-def check_capstone_training(best_epochs: Any, val_curve: Any, val_params: Any, nets: Any) -> None:
-    """The validation run's network (trained on data.train) and each network of the ensemble
-    reach the expected accuracy on the grade's validation images; val_curve is that run's,
-    measured on them, and best_epochs the epoch of its lowest loss."""
-    settings, val = current(), validation()
-    minimum = settings.min_accuracy("capstone")
-    nets = networks(nets)
-    found = []
-    named = [("val_params", val_params), *((f"nets[{i}]", p) for i, p in enumerate(nets))]
-    for what, params in named:
-        loss, acc = ref_evaluate(trained(params, what), val)
-        if acc < minimum:
-            hint = quick_hint(settings) or (
-                " Make the earlier checks pass first; then look at the validation curve: "
-                "the learning rate, its schedule, the number of epochs."
-            )
-            raise CheckFailed(
-                f"{what} reaches a validation accuracy of {acc:.4f} on the {len(val):,} "
-                f"validation images, below the {minimum:.3f} this exercise expects "
-                f"({settings.mode} grade).{hint}"
-            )
-        found.append((loss, acc))
-    curve = array(val_curve, "val_curve").astype(float)
-    if curve.ndim != 2 or curve.shape[1:] != (2,) or not len(curve):
-        raise CheckFailed(f"val_curve has shape {curve.shape}: one (loss, accuracy) per epoch.")
-    (loss, acc), n = found[0], len(val)
-    if abs(acc - curve[-1, 1]) > 1.5 / n or abs(loss - curve[-1, 0]) > 1e-3 * max(loss, 1e-3):
-        raise CheckFailed(
-            f"val_curve ends at (loss, accuracy) = ({curve[-1, 0]:.4f}, {curve[-1, 1]:.4f}), but "
-            f"val_params scores ({loss:.4f}, {acc:.4f}) on the {n:,} validation images: "
-            "val_params is the validation run's network after its last epoch, and val_curve "
-            "its curve on data.val; was it measured on other images (the test set?)? Choose on "
-            "the validation split only: choose_epochs(data, ...) with the data of mnist_splits()."
-        )
-    lowest = int(np.argmin(curve[:, 0])) + 1
-    if not isinstance(best_epochs, (int, np.integer)) or best_epochs != lowest:
-        raise CheckFailed(
-            f"best_epochs is {best_epochs!r}, but the lowest validation loss of val_curve comes "
-            f"after epoch {lowest}: the retraining's number of epochs is the one the validation "
-            "curve chose, by nothing else (not the test set)."
-        )
-    shown = ", ".join(f"{a:.4f}" for _, a in found[1:])
-    return (
-        f"validation accuracy {found[0][1]:.4f} (validation run; at least {minimum:.3f}, "
-        f"{settings.mode} grade), {shown} (ensemble, trained on these images too); "
-        f"best_epochs {lowest} from the validation curve"
-    )
+@probe(choose_inputs, _judge_choose_epochs)
+def check_choose_epochs(choose_epochs: Callable, inputs: dict) -> dict:
+    """``choose_epochs(data, epochs, seed)`` trains on ``data.train`` with its seed and the schedule
+    ``lr_at``, measures (loss, accuracy) on ``data.val`` after every epoch and returns the epoch of
+    the lowest validation loss (the first if tied); it never reads ``data.test``. It runs on the
+    grader's toy data, with ``SIZES`` set to a small network while it does."""
+    return probe_choose_epochs(choose_epochs, inputs, _yours)
 
 
-@check
-def check_test_error(nets: Any, single_error: Any, ensemble_error: Any) -> None:
+# --------------------------------------------------------------------------------------------
+# The trained networks
+# --------------------------------------------------------------------------------------------
+
+
+def _training_inputs(rng: np.random.Generator) -> dict:
+    """The flat indices of W1 that stand for each network of the ensemble here (the test-error
+    check receives and judges the networks whole)."""
+    return {"sample": rng.integers(0, 2**31, 64)}
+
+
+@probe(_training_inputs, judge_training)
+def check_capstone_training(
+    best_epochs: Any, val_curve: Any, val_params: Any, nets: Any, inputs: dict
+) -> dict:
+    """The validation run's network (trained on data.train) reaches the expected accuracy on the
+    grade's validation images, measured by the grader on its weights; val_curve is that run's,
+    measured on them, and best_epochs the epoch of its lowest loss; nets holds at least two
+    different networks."""
+    sample = inputs["sample"]
+    return {
+        "best_epochs": plain_value(best_epochs),
+        "val_curve": plain_leaf(val_curve, "val_curve"),
+        "val_params": plain_params(val_params, "val_params"),
+        "nets": (
+            [{"W1": (fingerprint(p, sample) or {}).get("W1")} for p in nets]
+            if isinstance(nets, (list, tuple))
+            else type(nets).__name__
+        ),
+        "quick": _kernel_quick(),
+    }
+
+
+def _no_inputs(rng: np.random.Generator) -> dict:
+    """Nothing to draw: the networks are measured on the grader's own test split."""
+    return {}
+
+
+@probe(_no_inputs, judge_test_error)
+def check_test_error(nets: Any, single_error: Any, ensemble_error: Any, inputs: dict) -> dict:
     """The grader measures the test set once: the ensemble of ``nets`` and its first network
-    alone, on the grade's own test split. The ensemble's error is at most the grade's maximum,
-    and the errors the notebook reports are theirs."""
-    settings, test = current(), grade_test_split()
-    nets = networks(nets)
-    probs = [ref_probs(p, test.x) for p in nets]
-    single = error_rate(probs[0], test.labels)
-    ensemble = error_rate(np.mean(probs, axis=0), test.labels)
-    n, maximum = len(test), settings.max_test_error("capstone")
-    if ensemble > maximum:
-        raise CheckFailed(
-            f"the ensemble of the {len(nets)} networks misclassifies {ensemble:.2%} of the {n:,} "
-            f"test images, above the {maximum:.1%} this exercise expects ({settings.mode} "
-            f"grade).{quick_hint(settings)} Don't tune on the test set to pass: make the "
-            "earlier checks pass, and look at the validation curve."
-        )
-    mean_of_errors = float(np.mean([error_rate(P, test.labels) for P in probs]))
-    for name, value, true, other in (
-        ("single_error", single_error, single, ensemble),
-        ("ensemble_error", ensemble_error, ensemble, single),
-    ):
-        problem = misreported(name, value, true, other, n, mean_of_errors)
-        if problem:
-            raise CheckFailed(problem)
-    return (
-        f"measured by the grader on its {n:,} test images: the ensemble {ensemble:.2%} (at most "
-        f"{maximum:.1%}, {settings.mode} grade), one network {single:.2%}; the errors reported "
-        "are theirs"
-    )
+    alone, on the grade's own test split, from the weights returned here. Each network reaches
+    the expected validation accuracy, the ensemble's error is at most the grade's maximum, and the
+    errors the notebook reports are theirs."""
+    return {
+        "nets": (
+            [plain_params(p, f"nets[{i}]") for i, p in enumerate(nets)]
+            if isinstance(nets, (list, tuple))
+            else type(nets).__name__
+        ),
+        "single_error": plain_value(single_error),
+        "ensemble_error": plain_value(ensemble_error),
+        "quick": _kernel_quick(),
+    }
