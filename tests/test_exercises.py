@@ -61,32 +61,30 @@ def test_each_check_is_declared_once(name):
     assert released == list(checks.declared(name))
 
 
-def test_a_check_prints_its_pass_line_from_its_declaration(capsys):
-    @harness.check
-    def check_something(x):
-        return f"x is {x}"
+def _declare(name: str, detail):
+    """A check ``check_<name>`` whose judge returns ``detail(x)`` for the probe's x."""
 
+    def check(x, given):
+        return {"x": x}
+
+    check.__name__ = f"check_{name}"
+    return harness.probe(lambda rng: {}, lambda given, measured: detail(measured["x"]))(check)
+
+
+def test_a_check_prints_its_pass_line_from_its_declaration(capsys):
+    check_something = _declare("something", lambda x: f"x is {x}")
     assert check_something.check_id == "something"
     check_something(3)
     assert capsys.readouterr().out == "PASS something: x is 3\n"
 
-    @harness.check
-    def check_wordy(x):
-        return " ".join(["a-long-detail"] * 12) + f" ({x})"
-
+    check_wordy = _declare("wordy", lambda x: " ".join(["a-long-detail"] * 12) + f" ({x})")
     check_wordy(4)
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= 79 < len(out), out  # wrapped to 79
-    assert nnscratch.grade.PASSED["wordy"] == (
-        " ".join(["a-long-detail"] * 12) + " (4)"
-    )  # the grader reads the whole detail from the kernel, not from the printed lines
+    assert nnscratch.grade.PASSED["wordy"] == " ".join(["a-long-detail"] * 12) + " (4)"
 
-    @harness.check
-    def check_forgetful(x):
-        pass
-
-    with pytest.raises(TypeError, match="instead of a line of detail"):
-        check_forgetful(3)
+    with pytest.raises(TypeError, match="not a line"):
+        _declare("forgetful", lambda x: None)(3)
 
 
 # --------------------------------------------------------------------------------------------

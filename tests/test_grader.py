@@ -20,7 +20,8 @@ import pytest
 import nnscratch.grade
 from nnscratch import fast
 from nnscratch.grade import gradebook, harness, restore, runner, settings
-from nnscratch.grade.harness import CheckFailed, forbidden, own, plain_state, unchanged
+from nnscratch.grade.contracts import forbidden, own, plain_state, unchanged
+from nnscratch.grade.harness import CheckFailed
 from nnscratch.grade.settings import Settings
 from nnscratch.network import Network
 
@@ -67,22 +68,21 @@ def test_the_prologue_reloads_the_checks_and_fixes_the_settings():
 
 
 def test_a_passing_check_records_its_detail_in_the_kernel(capsys):
-    @harness.check
-    def check_thing(x):
-        return f"x is {x}"
+    def judge(given, measured):
+        if measured["x"] != 3:
+            raise CheckFailed("no")
+        return "x is 3"
+
+    @harness.probe(lambda rng: {}, judge)
+    def check_thing(x, given):
+        return {"x": x}
 
     nnscratch.grade.PASSED.pop("thing", None)
     check_thing(3)
     assert nnscratch.grade.PASSED["thing"] == "x is 3"
-
-    @harness.check
-    def check_other(x):
-        raise CheckFailed("no")
-
-    nnscratch.grade.PASSED["other"] = "stale"
     with pytest.raises(CheckFailed):
-        check_other(1)
-    assert "other" not in nnscratch.grade.PASSED
+        check_thing(1)
+    assert "thing" not in nnscratch.grade.PASSED  # a failed check leaves no pass behind
 
 
 def test_jupyter_shows_a_failed_checks_message_without_the_harness_code(tmp_path):
@@ -93,10 +93,12 @@ def test_jupyter_shows_a_failed_checks_message_without_the_harness_code(tmp_path
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell(
-            "from nnscratch.grade.harness import check, CheckFailed\n"
-            "@check\n"
-            "def check_thing():\n"
+            "from nnscratch.grade.harness import probe, CheckFailed\n"
+            "def judge(given, measured):\n"
             "    raise CheckFailed('W_1 has shape (64, 784), expected (128, 784)')\n"
+            "@probe(lambda rng: {}, judge)\n"
+            "def check_thing(given):\n"
+            "    return {}\n"
             "check_thing()"
         )
     ]

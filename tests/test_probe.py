@@ -18,8 +18,8 @@ import pytest
 import nnscratch.grade
 from nnscratch.grade import harness, plain, restore
 from nnscratch.grade.checks import ex01_relu
-from nnscratch.grade.verdict import Probe
 from nnscratch.grade.settings import Settings
+from nnscratch.grade.verdict import Probe
 
 CELL = "from nnscratch.grade.checks.ex01_relu import check_relu\ncheck_relu(relu)"
 

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from nnscratch.data import MNIST, Split
+from nnscratch.grade.contracts import unchanged
 from nnscratch.grade.fixtures import Forbidden, calls_of, toy_images
-from nnscratch.grade.harness import CheckFailed, array, call, unchanged
+from nnscratch.grade.harness import CheckFailed, array, call
 from nnscratch.optim import step_schedule
 
 #: The toy problem of the check: training and validation images (random pixels, random labels).

@@ -20,6 +20,7 @@ from nnscratch.activations import sigmoid, softmax
 from nnscratch.data import Split
 from nnscratch.gradcheck import rel_error
 from nnscratch.grade import dropout_reference as ref
+from nnscratch.grade.contracts import unchanged
 from nnscratch.grade.dropout_reference import (
     EVALUATION_DELTAS,
     arrays,
@@ -29,7 +30,7 @@ from nnscratch.grade.dropout_reference import (
     thinned_loss,
     true_deltas,
 )
-from nnscratch.grade.harness import CheckFailed, array, call, pair, shape, unchanged
+from nnscratch.grade.harness import CheckFailed, array, call, pair, shape
 from nnscratch.network import Network
 
 #: A network with two hidden layers, and one with three (a loop over the layers, as exercise 3).

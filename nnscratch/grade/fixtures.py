@@ -15,7 +15,8 @@ import numpy as np
 from nnscratch.activations import softmax
 from nnscratch.data import Split
 from nnscratch.gradcheck import rel_error
-from nnscratch.grade.harness import CheckFailed, array, call, keyed, shape, unchanged
+from nnscratch.grade.contracts import unchanged
+from nnscratch.grade.harness import CheckFailed, array, call, keyed, shape
 from nnscratch.grade.settings import current
 from nnscratch.network import Network
 
@@ -96,7 +97,7 @@ class Recorder(Network):
 
 
 def network_methods(*names: str) -> list[tuple[Any, str, str]]:
-    """The course network's methods ``names``, as :func:`~.harness.forbidden` takes them."""
+    """The course network's methods ``names``, as :func:`~.contracts.forbidden` takes them."""
     return [(Network, name, f"Network.{name}") for name in names]
 
 

@@ -14,8 +14,9 @@ import numpy as np
 
 from nnscratch.activations import sigmoid, sigmoid_prime, softmax
 from nnscratch.gradcheck import numerical_gradient, rel_error
+from nnscratch.grade.contracts import forbidden, unchanged
 from nnscratch.grade.fixtures import network_methods, stable_softmax
-from nnscratch.grade.harness import CheckFailed, array, call, forbidden, pair, shape, unchanged
+from nnscratch.grade.harness import CheckFailed, array, call, pair, shape
 from nnscratch.grade.settings import GRAD_TOL
 from nnscratch.network import Network
 

@@ -35,6 +35,7 @@ def released() -> dict[str, dict]:
 #: last): the harness, the settings, and what the checks share.
 CHECK_SUPPORT = [
     "nnscratch.grade.harness",
+    "nnscratch.grade.contracts",
     "nnscratch.grade.settings",
     "nnscratch.grade.fixtures",
     "nnscratch.grade.trajectories",
@@ -46,6 +47,8 @@ CHECK_SUPPORT = [
     "nnscratch.grade.relu_network",
     "nnscratch.grade.biases_network",
     "nnscratch.grade.dropout_network",
+    "nnscratch.grade.epoch_replay",
+    "nnscratch.grade.capstone_judges",
 ]
 
 

@@ -35,7 +35,6 @@ file.
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import time
@@ -48,7 +47,6 @@ from nnscratch.config import QUICK_ENV
 from nnscratch.grade import plain, verdict
 from nnscratch.grade.harness import PROBE_MIME, pass_line
 from nnscratch.grade.report import CheckResult, Report
-from nnscratch.grade.restore import prologue
 from nnscratch.grade.safefiles import find_notebooks, read_notebook  # noqa: F401 (the API)
 from nnscratch.grade.settings import Settings
 
@@ -104,8 +102,13 @@ def failed_check_message(
     message = _error_message(reply, check, last_error)
     # the first error since the previous check cell; later ones may only follow from it
     if recent_error and reply.get("ename") not in ("NameError", TIMEOUT_ENAME):
-        message = f"{recent_error} (fix that first); then the check found: {message}"
+        message = after_error(recent_error, message)
     return message
+
+
+def after_error(error: str, message: str) -> str:
+    """A check's message after a learner's cell failed: that error first (it may be the cause)."""
+    return f"{error} (fix that first); then the check found: {message}"
 
 
 def kernel_env(settings: Settings) -> dict[str, str]:
@@ -117,23 +120,6 @@ def kernel_env(settings: Settings) -> dict[str, str]:
     for var in BLAS_THREADS:
         env[var] = str(settings.threads)
     return env
-
-
-def _passed_detail(client, check: str) -> str | None:
-    """The detail the check recorded in the kernel if it passed, else None."""
-    expression = f"__import__('nnscratch.grade', fromlist=['PASSED']).PASSED.get({check!r})"
-    msg_id = client.kc.execute(
-        "", silent=True, store_history=False, user_expressions={"r": expression}
-    )
-    reply = client.wait_for_reply(msg_id) or {}
-    found = reply.get("content", {}).get("user_expressions", {}).get("r", {})
-    if found.get("status") != "ok":
-        return None
-    try:
-        value = ast.literal_eval(found.get("data", {}).get("text/plain", "None"))
-    except (ValueError, SyntaxError):
-        return None
-    return value if isinstance(value, str) else None
 
 
 def _stream(text: str) -> nbformat.NotebookNode:
@@ -228,9 +214,8 @@ def run_notebook(
     grade_settings.fix(settings)  # the judges read the grade's settings in this process too
     probes = verdict.probes(nb, checks, exercise, settings)
     canonical = {index: nb.cells[index].source for index in probes}  # put back once judged
-    for index in check_at:
-        source = probes[index].source if index in probes else None
-        nb.cells[index].source = source or prologue(exercise, settings) + nb.cells[index].source
+    for index, probe in probes.items():
+        nb.cells[index].source = probe.source
     km, start = kernel or plain_kernel(settings, cwd)
     client = _client_class()(
         nb,
@@ -289,28 +274,19 @@ def run_notebook(
                 break
             reply = (replies.get(index) or {}).get("content", {})
             failed = reply.get("status") != "ok"
-            if index in probes and not failed:
-                passed, message = probes[index].verdict(cell.outputs)
-                if not passed and recent_error:
-                    message = f"{recent_error} (fix that first); then the check found: {message}"
-                cell.outputs = [
-                    _stream(
-                        pass_line(check_at[index], message) if passed else f"CheckFailed: {message}"
-                    )
-                ]
-                results[index] = CheckResult(exercise, check_at[index], passed, _cut(message))
-                recent_error = None
-            elif index in check_at:
-                detail = None if failed else _passed_detail(client, check_at[index])
+            if index in check_at:  # judged here, on what the probe returned
                 if failed:
+                    passed = False
                     message = failed_check_message(reply, check_at[index], last_error, recent_error)
-                elif detail is None:
-                    message = "the check cell ran, but its check did not record that it passed"
                 else:
-                    message = detail
-                results[index] = CheckResult(
-                    exercise, check_at[index], detail is not None, _cut(message)
-                )
+                    passed, message = probes[index].verdict(cell.outputs)
+                    if not passed and recent_error:
+                        message = after_error(recent_error, message)
+                    shown = f"CheckFailed: {message}"
+                    cell.outputs = [
+                        _stream(pass_line(check_at[index], message) if passed else shown)
+                    ]
+                results[index] = CheckResult(exercise, check_at[index], passed, _cut(message))
                 recent_error = None
             elif failed:
                 ename = _cut(reply.get("ename", "an error"), 100)

@@ -29,18 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from nnscratch.grade.contracts import forbidden, own, plain_state, unchanged
 from nnscratch.grade.fixtures import library_optimizers
-from nnscratch.grade.harness import (
-    CheckFailed,
-    array,
-    call,
-    forbidden,
-    own,
-    pair,
-    plain_state,
-    shape,
-    unchanged,
-)
+from nnscratch.grade.harness import CheckFailed, array, call, pair, shape
 
 #: Parameters 1 and 3 share a shape, so a state kept per shape (not per parameter) shows.
 SHAPES = [(5, 4), (6,), (5, 4)]

@@ -88,5 +88,4 @@ def probes(nb, cells: list[tuple[int, str]], exercise: str, settings: Settings) 
     return {
         index: Probe(declared[check], exercise, nb.cells[index].source, settings)
         for index, check in cells
-        if hasattr(declared.get(check), "judge")
     }

@@ -14,20 +14,9 @@ from typing import Any
 import numpy as np
 
 from nnscratch.data import Split
+from nnscratch.grade.contracts import forbidden, own, shares_memory, unchanged
 from nnscratch.grade.fixtures import at_least, library_relus
-from nnscratch.grade.harness import (
-    CheckFailed,
-    array,
-    call,
-    finite,
-    forbidden,
-    own,
-    pair,
-    probe,
-    shape,
-    shares_memory,
-    unchanged,
-)
+from nnscratch.grade.harness import CheckFailed, array, call, finite, pair, probe, shape
 from nnscratch.grade.relu_network import (
     hidden_layer_problem,
     judge_network,

@@ -30,6 +30,7 @@ from nnscratch.grade.biases_network import (
     steps,
     training_inputs,
 )
+from nnscratch.grade.contracts import forbidden, unchanged
 from nnscratch.grade.fixtures import (
     gradient_hint,
     gradient_ratio,
@@ -37,18 +38,7 @@ from nnscratch.grade.fixtures import (
     network_methods,
     stable_softmax,
 )
-from nnscratch.grade.harness import (
-    CheckFailed,
-    array,
-    call,
-    finite,
-    forbidden,
-    keyed,
-    pair,
-    probe,
-    shape,
-    unchanged,
-)
+from nnscratch.grade.harness import CheckFailed, array, call, finite, keyed, pair, probe, shape
 from nnscratch.grade.settings import GRAD_TOL
 from nnscratch.losses import cross_entropy
 from nnscratch.network import Network

@@ -24,18 +24,9 @@ import numpy as np
 
 from nnscratch.gradcheck import rel_error
 from nnscratch.grade.batch_loops import no_loop_over_images
+from nnscratch.grade.contracts import forbidden, unchanged
 from nnscratch.grade.fixtures import network_methods, weight_keys
-from nnscratch.grade.harness import (
-    CheckFailed,
-    array,
-    call,
-    forbidden,
-    keyed,
-    pair,
-    probe,
-    shape,
-    unchanged,
-)
+from nnscratch.grade.harness import CheckFailed, array, call, keyed, pair, probe, shape
 from nnscratch.grade.layer_loops_reference import (
     STEP_BATCH,
     STEPS,

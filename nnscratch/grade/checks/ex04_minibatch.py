@@ -30,6 +30,7 @@ import numpy as np
 
 from nnscratch.data import Split
 from nnscratch.grade import epoch_replay as replay
+from nnscratch.grade.contracts import forbidden, unchanged
 from nnscratch.grade.epoch_replay import SIZES
 from nnscratch.grade.fixtures import (
     Recorder,
@@ -39,14 +40,7 @@ from nnscratch.grade.fixtures import (
     network_methods,
     weight_keys,
 )
-from nnscratch.grade.harness import (
-    CheckFailed,
-    array,
-    call,
-    forbidden,
-    probe,
-    unchanged,
-)
+from nnscratch.grade.harness import CheckFailed, array, call, probe
 from nnscratch.network import Network
 
 

@@ -28,19 +28,10 @@ import numpy as np
 from nnscratch.data import Split
 from nnscratch.grade import dropout_network as dn
 from nnscratch.grade import dropout_reference as ref
+from nnscratch.grade.contracts import forbidden, own, shares_memory, unchanged
 from nnscratch.grade.dropout_reference import judged_mask, judged_once, plain
 from nnscratch.grade.fixtures import at_least
-from nnscratch.grade.harness import (
-    CheckFailed,
-    array,
-    call,
-    forbidden,
-    own,
-    pair,
-    probe,
-    shares_memory,
-    unchanged,
-)
+from nnscratch.grade.harness import CheckFailed, array, call, pair, probe
 from nnscratch.history import History
 from nnscratch.network import Network
 

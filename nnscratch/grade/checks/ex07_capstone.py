@@ -42,19 +42,9 @@ from nnscratch.grade.capstone_training import (
     probe_choose_epochs,
 )
 from nnscratch.grade.checks.ex05_optimizers import ref_adam
+from nnscratch.grade.contracts import forbidden, plain_state, unchanged
 from nnscratch.grade.fixtures import library_optimizers, network_methods
-from nnscratch.grade.harness import (
-    CheckFailed,
-    array,
-    call,
-    forbidden,
-    keyed,
-    pair,
-    plain_state,
-    probe,
-    shape,
-    unchanged,
-)
+from nnscratch.grade.harness import CheckFailed, array, call, keyed, pair, probe, shape
 
 GRAD_SIZES = ((6, 5, 3), (6, 5, 4, 3), (6, 5, 4, 4, 3))  # 1, 2 and 3 hidden layers
 GRAD_BATCH = 7
