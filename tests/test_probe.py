@@ -61,9 +61,14 @@ def test_a_forged_reply_is_refused_without_unpickling():
     bomb = io.BytesIO()
     np.savez_compressed(bomb, __tree__=tree, a0=np.zeros(2**24))  # 128 MB once read
     deep = np.frombuffer(("[" * 200 + "]" * 200).encode(), dtype=np.uint8)
-    for data in [pickled, bomb.getvalue(), _npz(__tree__=deep), b"not a zip", _npz(a0=np.ones(2))]:
+    named = ("[" + ", ".join(['{"$array": "a0"}'] * 600) + "]").encode()  # one array, 600 times
+    shared = _npz(__tree__=np.frombuffer(named, dtype=np.uint8), a0=np.zeros(2**14))
+    cases = [pickled, bomb.getvalue(), _npz(__tree__=deep), b"not a zip", _npz(a0=np.ones(2))]
+    for data in cases:
         with pytest.raises(plain.NotPlain):
             plain.decode(data)
+    with pytest.raises(plain.NotPlain, match="each time named"):
+        plain.decode(shared, max_bytes=2**24)  # 600 x 128 kB once the judge expands it
     with zipfile.ZipFile(bomb) as archive:
         assert sum(i.file_size for i in archive.infolist()) > plain.MAX_BYTES
 

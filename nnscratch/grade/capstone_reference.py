@@ -14,7 +14,7 @@ import numpy as np
 
 from nnscratch.activations import softmax
 from nnscratch.gradcheck import numerical_gradient, rel_error
-from nnscratch.grade.fixtures import gradient_hint
+from nnscratch.grade.fixtures import gradient_hint, too_big
 from nnscratch.grade.harness import CheckFailed, array, finite, keyed, shape
 from nnscratch.grade.settings import GRAD_TOL
 
@@ -77,6 +77,7 @@ def trained(params: Any, what: str) -> dict:
     """A trained network's params, checked: W_l and b_l for every layer, from 784 inputs."""
     if not isinstance(params, dict) or not all(f"W{l}" in params for l in range(1, 3)):
         raise CheckFailed(f"{what} should be a dict of a network's W_l and b_l, W1 first.")
+    too_big(params, what)
     L = len([k for k in params if str(k).startswith("W")])
     sizes = (784, *(np.shape(params.get(f"W{l}"))[0] for l in range(1, L + 1)))
     return params_of(params, sizes, what)

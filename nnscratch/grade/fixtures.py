@@ -15,8 +15,7 @@ import numpy as np
 from nnscratch.activations import softmax
 from nnscratch.data import Split
 from nnscratch.gradcheck import rel_error
-from nnscratch.grade.contracts import unchanged
-from nnscratch.grade.harness import CheckFailed, array, call, keyed, shape
+from nnscratch.grade.harness import CheckFailed, array, keyed, shape
 from nnscratch.grade.settings import current
 from nnscratch.network import Network
 
@@ -49,27 +48,6 @@ def network(sizes: tuple[int, ...], seed: int, biases: bool = False, cls: type =
 
 def weight_keys(sizes: tuple[int, ...]) -> list[str]:
     return [f"W{l}" for l in range(1, len(sizes))]
-
-
-def call_backward(backward: Any, what: str, ref: Network, X: np.ndarray, Y: np.ndarray, yours: Any):
-    """The learner's ``backward(params, activations, zs, Y)`` on copies of ``ref``'s parameters
-    and of its forward pass on ``X``, inside ``yours(what)`` (what it may not call); it must leave
-    all of them unchanged."""
-    activations, zs = ref.forward(X)
-    params = {k: v.copy() for k, v in ref.params.items()}
-    activations, zs = [a.copy() for a in activations], [z.copy() for z in zs]
-    with (
-        yours(what),
-        unchanged(
-            what,
-            "Training updates the parameters after backward, from the gradients it returns.",
-            params=params,
-            activations=activations,
-            zs=zs,
-            Y=Y,
-        ),
-    ):
-        return call(backward, what, params, activations, zs, Y)
 
 
 def toy_images(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
@@ -243,9 +221,22 @@ def kernel_state(net: Any) -> dict:
     return {"params": {str(k): np.asarray(v) for k, v in params.items()}, "quick": is_quick()}
 
 
-#: The most weights a returned network may have, in all (the course's has 109,184): the grader runs
-#: it on its validation images, and a huge one would only make that slow.
-MAX_PARAMS = 4_000_000
+#: The most weights and layers a returned network may have (the course's: 109,184 weights, 3
+#: layers): the grader runs it on its validation images, and a huge or deep one would only make
+#: that slow and large.
+MAX_PARAMS, MAX_LAYERS = 4_000_000, 20
+
+
+def too_big(params: dict, what: str) -> None:
+    """CheckFailed for a returned network of more than :data:`MAX_PARAMS` weights or
+    :data:`MAX_LAYERS` layers."""
+    total = sum(np.size(v) for v in params.values() if isinstance(v, np.ndarray))
+    layers = sum(1 for k in params if str(k).startswith("W"))
+    if total > MAX_PARAMS or layers > MAX_LAYERS or len(params) > 2 * MAX_LAYERS:
+        raise CheckFailed(
+            f"{what} has {total:,} parameters in {layers} layers: a grade evaluates networks of "
+            f"at most {MAX_PARAMS:,} parameters and {MAX_LAYERS} layers."
+        )
 
 
 def returned_params(value: Any, what: str, biases: bool = False) -> dict[str, np.ndarray]:
@@ -256,11 +247,7 @@ def returned_params(value: Any, what: str, biases: bool = False) -> dict[str, np
         raise CheckFailed(
             f"{what}: its parameters should be a dict of arrays, got {type(value).__name__}."
         )
-    total = sum(np.size(v) for v in value.values() if isinstance(v, np.ndarray))
-    if total > MAX_PARAMS:
-        raise CheckFailed(
-            f"{what} has {total:,} parameters, more than the {MAX_PARAMS:,} a grade evaluates."
-        )
+    too_big(value, what)
     L = sum(1 for k in value if k.startswith("W"))
     keys = [f"W{l}" for l in range(1, L + 1)] + (
         [f"b{l}" for l in range(1, L + 1)] if biases else []
@@ -287,7 +274,8 @@ def returned_params(value: Any, what: str, biases: bool = False) -> dict[str, np
 
 def judged_accuracy(acc: float, key: str, what: str, kernel_quick: bool = False) -> float:
     """``acc``, the validation accuracy the grader measured; CheckFailed below the grade's minimum
-    for ``key`` (:data:`~.settings.MIN_ACCURACY`), with the hints of :func:`trained_accuracy`."""
+    for ``key`` (:data:`~.settings.MIN_ACCURACY`), with a hint: the notebook's quick mode in a
+    full grade, a slow network in a quick one, else the earlier checks, the rate, the epochs."""
     settings, val = current(), validation()
     minimum = settings.min_accuracy(key)
     if not np.isfinite(acc):
@@ -310,41 +298,6 @@ def judged_accuracy(acc: float, key: str, what: str, kernel_quick: bool = False)
         f"{what} reaches a validation accuracy of {acc:.4f} on the {len(val):,} validation "
         f"images, below the {minimum:.2f} this exercise expects ({settings.mode} grade).{hint}"
     )
-
-
-def trained_accuracy(net: Any, key: str, what: str) -> float:
-    """The validation accuracy of a trained network on :func:`validation`; CheckFailed below the
-    grade's minimum for ``key`` (:data:`~.settings.MIN_ACCURACY`)."""
-    settings, val = current(), validation()
-    minimum = settings.min_accuracy(key)
-    if not isinstance(net, Network):
-        raise CheckFailed(
-            f"{what} should be a trained network (a nnscratch Network), got {type(net).__name__}."
-        )
-    acc = call(net.accuracy, f"{what}.accuracy on the validation images", val.x, val.labels)
-    if not isinstance(acc, float) or not np.isfinite(acc):
-        raise CheckFailed(
-            f"{what}.accuracy returned {acc!r}: the network's outputs are not finite numbers. Look "
-            "for NaN in the parameters (a learning rate that is too large?)."
-        )
-    if acc < minimum:
-        from nnscratch.config import is_quick
-
-        hint = (
-            " This notebook ran in quick mode (NNSCRATCH_QUICK is set in its kernel, e.g. by "
-            "%env), so it trained on a slice of MNIST; this is a full grade: remove that setting."
-            if settings.graded and not settings.quick and is_quick()
-            else SLOW_IN_QUICK[key]
-            if settings.quick and key in SLOW_IN_QUICK
-            else " Make the earlier checks pass first; then check the learning rate and the "
-            "number of epochs."
-        )
-        raise CheckFailed(
-            f"{what} reaches a validation accuracy of {acc:.4f} on the {len(val):,} validation "
-            f"images, below the {minimum:.2f} this exercise expects ({settings.mode} grade)."
-            f"{hint}"
-        )
-    return acc
 
 
 # --------------------------------------------------------------------------------------------

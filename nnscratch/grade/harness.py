@@ -265,8 +265,9 @@ def keyed(value: Any, what: str, keys: list[str], hint: str = "") -> dict:
         raise CheckFailed(f"{what} is None: did the function forget to `return` the dictionary?")
     if not isinstance(value, dict):
         raise CheckFailed(f"{what} should be a dict with keys {keys}, got {type(value).__name__}.")
+    allowed = set(keys)
     missing = [k for k in keys if k not in value]
-    extra = [k for k in value if k not in keys]
+    extra = [k for k in value if k not in allowed]
     if missing or extra:
         parts = [f"missing {missing}" if missing else "", f"unexpected {extra}" if extra else ""]
         raise CheckFailed(

@@ -83,7 +83,7 @@ def decode(data: bytes, max_bytes: int = MAX_BYTES) -> Any:
         raise
     except Exception as exc:  # noqa: BLE001 (any malformed archive is refused the same way)
         raise NotPlain(f"not a readable archive ({type(exc).__name__}: {exc})") from None
-    nodes = [0]
+    nodes, referenced = [0], [0]
 
     def value(node: Any, depth: int) -> Any:
         nodes[0] += 1
@@ -105,6 +105,9 @@ def decode(data: bytes, max_bytes: int = MAX_BYTES) -> Any:
                 return float(x)
             if kind == "$array" and isinstance(x, str) and x in arrays:
                 a = arrays[x]
+                referenced[0] += a.nbytes  # an array named twice counts twice
+                if referenced[0] > max_bytes:
+                    raise NotPlain(f"its arrays, each time named, take over {max_bytes} bytes")
                 if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
                     raise NotPlain(f"an array of dtype {a.dtype}")
                 return a

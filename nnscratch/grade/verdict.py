@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import ast
 import base64
+import contextlib
+import resource
 import secrets
+from collections.abc import Iterator
+from pathlib import Path
 
 from nnscratch.grade import checks, plain
 from nnscratch.grade.harness import PROBE_MIME, CheckFailed, inputs_rng, judged
@@ -62,8 +66,12 @@ class Probe:
                 "the check cell ran, but did not return its measurements to the grader "
                 f"({len(found)} results for this check instead of 1)"
             )
+        with memory_cap(JUDGE_MEMORY):
+            return self._judge(found[0][len(prefix) :])
+
+    def _judge(self, blob: str) -> tuple[bool, str]:
         try:
-            data = base64.b64decode(found[0][len(prefix) :], validate=True)
+            data = base64.b64decode(blob, validate=True)
             result = plain.decode(data)
             if not isinstance(result, dict) or (result.get("nonce"), result.get("check")) != (
                 self.nonce,
@@ -80,6 +88,33 @@ class Probe:
             return True, judged(self.split, self.given, result["outputs"])
         except CheckFailed as failed:
             return False, str(failed)
+
+
+#: What decoding and judging one reply may add to the worker's memory: a forged reply within the
+#: bounds of plain data could still make a judge expand what it reads (a judge that runs out of it
+#: fails its check, "could not be judged").
+JUDGE_MEMORY = 3 * 2**30
+
+
+@contextlib.contextmanager
+def memory_cap(extra: int) -> Iterator[None]:
+    """Lower this process's data limit (RLIMIT_DATA) to what it uses now plus ``extra`` bytes, for
+    the block; put it back afterwards. Where the limit cannot be read or set, no cap."""
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        status = Path("/proc/self/status").read_text()
+        used = int(next(l for l in status.splitlines() if l.startswith("VmData:")).split()[1])
+        cap = used * 1024 + extra
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    except (OSError, ValueError, StopIteration):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
 def probes(nb, cells: list[tuple[int, str]], exercise: str, settings: Settings) -> dict:
