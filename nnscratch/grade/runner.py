@@ -262,6 +262,13 @@ def run_notebook(
             client.outputs.expected = probes[index].nonce if index in probes else None
             try:
                 client.execute_cell(cell, index)
+            except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                problem = (  # a message that is not Jupyter's protocol: the notebook sent it
+                    f"the kernel sent a malformed message while running {describe(cell, index)} "
+                    f"({type(exc).__name__}: {_cut(str(exc), 120)})"
+                )
+                run_sync(client.km.shutdown_kernel)(now=True)
+                break
             except DeadKernelError:
                 if client.outputs.over:
                     problem = OUTPUT_PROBLEM.format(mb=max_output / 2**20)
