@@ -163,11 +163,14 @@ def ensemble_size(nets: Any) -> None:
 def distinct(first_layers: list) -> None:
     """CheckFailed if two networks of the ensemble have the same ``W1`` (or the same
     :func:`fingerprint` of it): they were trained from the same seed."""
-    same = [
-        i
-        for i, w in enumerate(first_layers)
-        if w is not None and first_layers[0] is not None and np.array_equal(w, first_layers[0])
-    ]
+
+    def close(w: Any, w0: Any) -> bool:  # the same network, or a copy of it nudged
+        if w is None or w0 is None or np.shape(w) != np.shape(w0):
+            return False
+        w, w0 = np.asarray(w, dtype=np.float64), np.asarray(w0, dtype=np.float64)
+        return bool(np.linalg.norm(w - w0) <= 1e-3 * max(np.linalg.norm(w0), 1e-12))
+
+    same = [i for i, w in enumerate(first_layers) if close(w, first_layers[0])]
     if len(same) > 1:
         raise CheckFailed(
             f"nets[0] and nets[{same[1]}] are the same network: an ensemble averages networks "

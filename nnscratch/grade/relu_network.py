@@ -195,6 +195,12 @@ def judge_network_case(case: dict, got: dict) -> float:
             f"{one_what} should give an output of shape ({n_out},): per-sample training "
             "(Network.train with batch_size=1) passes single images, vectors."
         )
+    true_one = ref.forward(X[0])[0][-1]
+    if not np.allclose(array(got["one"], one_what), true_one, rtol=1e-6, atol=1e-9):
+        raise CheckFailed(
+            f"{one_what} is not the network's output for that image (the softmax of its logits): "
+            "a single image must go through the same layers as a batch."
+        )
     what = f"net.deltas(activations, zs, Y) for a batch of {BATCH}, sizes {sizes}"
     deltas = got["deltas"]
     if len(deltas) != L:
