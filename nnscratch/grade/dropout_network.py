@@ -299,6 +299,13 @@ def _judge_network_case(case: dict, got: dict) -> float:
             f"{what}: two forward passes dropped the same units: draw a fresh mask at every "
             "forward pass in training (every step), from self.rng."
         )
+    for l, (k1, k2) in enumerate(zip(keeps, keeps[1:]), start=1):
+        m = min(k1.shape[1], k2.shape[1])  # independent masks agree on all these by chance: never
+        if np.array_equal(k1[:, :m], k2[:, :m]):
+            raise CheckFailed(
+                f"{what}: hidden layers {l} and {l + 1} dropped the same units (layer {l + 1}'s "
+                f"mask repeats layer {l}'s): draw each layer's own mask, from self.rng."
+            )
     twin = training_forward(_measured(got["twin"]), case["params"], p, X, what)[2]
     if not all(np.array_equal(a, b) for a, b in zip(first, twin)):
         raise CheckFailed(
