@@ -166,6 +166,12 @@ def judge_network_case(case: dict, got: dict) -> float:
         shape(activations[l], (BATCH, n), f"{what}: A{l}")
         expected_z = np.asarray(activations[l - 1], dtype=np.float64) @ ref.params[f"W{l}"].T
         if not np.allclose(zs[l - 1], expected_z, rtol=1e-9, atol=1e-12):
+            if np.asarray(zs[l - 1]).dtype != np.float64:
+                raise CheckFailed(
+                    f"{what}: Z{l} (zs[{l - 1}]) is in {np.asarray(zs[l - 1]).dtype}, but this "
+                    "network's weights are float64: compute in the network's dtype (self.dtype), "
+                    "not a dtype typed in."
+                )
             if np.any(expected_z < 0) and np.allclose(zs[l - 1], np.maximum(expected_z, 0)):
                 raise CheckFailed(
                     f"{what}: after the forward pass, Z{l} (zs[{l - 1}]) holds relu(Z{l}), its "

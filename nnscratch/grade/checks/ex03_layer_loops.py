@@ -196,6 +196,11 @@ def _judge_forward(inputs: dict, outputs: dict) -> str:
                 mine = array(mine, f"{what}: {name}")
                 shape(mine, true.shape, f"{what}: {name}")
                 if not np.allclose(mine, true, rtol=1e-9, atol=1e-12):
+                    if mine.dtype != true.dtype:
+                        raise CheckFailed(
+                            f"{what}: {name} is in {mine.dtype}, but the parameters are "
+                            f"{true.dtype}: compute in the parameters' dtype."
+                        )
                     act = "softmax" if l == L else "sigmoid"
                     kind = "the last layer" if l == L else "a hidden layer"
                     raise CheckFailed(
