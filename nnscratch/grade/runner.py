@@ -20,18 +20,17 @@ For each notebook the grader
    killed; then it reports one result per check (:mod:`.report`).
 
 A check is judged outside the learner's kernel (issue 23, :func:`.harness.probe`): in place of its
-check cell the kernel runs the check's *probe* on inputs drawn here from the grade's seed (never
-sent to the kernel), which displays what it measured as plain data bound to a nonce of that cell
-(:class:`.verdict.Probe`); after the cell's reply, the worker reads that display (:mod:`.plain`: no
-unpickling, sizes bounded) and runs the check's *judge* in its own process. Nothing the notebook
-changes in its kernel (the checks, ``nnscratch.grade.PASSED``, imports, IPython, NumPy) changes
-the verdict; a check cell's prologue still reloads the checks as released and fixes the settings
-(:func:`.restore.prologue`), for the probes. What the kernel alone can see (that a function runs
-the learner's own code, leaves its inputs alone) is checked by the probe, where a determined
-learner can switch it off: the teacher's pages (``teachers/guarantees.md``) say so. The sandbox
-keeps the notebook from reading or harming anything else. The grader never changes the notebook
-file.
-"""
+check cell the kernel runs the check's *probe* on inputs drawn here from the grade's seed (the seed
+never reaches the kernel; the inputs do, in the probe's cell), which displays what it measured as
+plain data bound to a nonce of that cell (:class:`.verdict.Probe`); after the cell's reply, the
+worker reads that display (:mod:`.plain`: no unpickling, sizes bounded) and runs the check's
+*judge* in its own process. Nothing the notebook changes in its kernel (the checks,
+``nnscratch.grade.PASSED``, imports, IPython, NumPy) changes the verdict; a check cell's prologue
+still reloads the checks as released and fixes the settings (:func:`.restore.prologue`), for the
+probes. What the kernel alone can see (that a function runs the learner's own code, leaves its
+inputs alone) is checked by the probe, where a determined learner can switch it off: the teacher's
+pages (``teachers/guarantees.md``) say so. The sandbox keeps the notebook from reading or harming
+anything else. The grader never changes the notebook file. """
 
 from __future__ import annotations
 
