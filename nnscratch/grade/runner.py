@@ -30,7 +30,8 @@ still reloads the checks as released and fixes the settings (:func:`.restore.pro
 probes. What the kernel alone can see (that a function runs the learner's own code, leaves its
 inputs alone) is checked by the probe, where a determined learner can switch it off: the teacher's
 pages (``teachers/guarantees.md``) say so. The sandbox keeps the notebook from reading or harming
-anything else. The grader never changes the notebook file. """
+anything else. The grader never changes the notebook file.
+"""
 
 from __future__ import annotations
 
