@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnscratch.data import Split
 from nnscratch.grade.fixtures import (
     at_least,
     judged_accuracy,
     returned_params,
+    train_steps,
     validation,
     validation_rows,
 )
-from nnscratch.grade.harness import CheckFailed, call, finite
+from nnscratch.grade.harness import CheckFailed, finite
 from nnscratch.network import Network
 
 SIZES = (784, 128, 64, 10)
@@ -57,19 +57,8 @@ def training_inputs(rng: np.random.Generator) -> dict:
 
 def steps(net: Network, inputs: dict) -> None:
     """``STEPS`` steps of SGD with ``net.train`` on the inputs' images, in the inputs' order."""
-    train = Split(inputs["X"], inputs["Y"], inputs["Y"].argmax(1))
     what = f"{STEPS} steps of SGD (Network.train) with your BiasNetwork from the grader's weights"
-    call(
-        net.train,
-        what,
-        train,
-        train.head(1),
-        epochs=1,
-        lr=STEP_LR,
-        batch_size=STEP_BATCH,
-        seed=inputs["seed"],
-        verbose=False,
-    )
+    train_steps(net, inputs, STEP_LR, STEP_BATCH, what)
 
 
 def judge_training(inputs: dict, outputs: dict) -> str:

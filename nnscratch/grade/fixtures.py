@@ -15,7 +15,7 @@ import numpy as np
 from nnscratch.activations import softmax
 from nnscratch.data import Split
 from nnscratch.gradcheck import rel_error
-from nnscratch.grade.harness import CheckFailed, array, keyed, shape
+from nnscratch.grade.harness import CheckFailed, array, call, keyed, shape
 from nnscratch.grade.settings import current
 from nnscratch.network import Network
 
@@ -348,3 +348,20 @@ class Forbidden:
 
     def __len__(self) -> int:
         return self.__getattr__("__len__")
+
+
+def train_steps(net: Any, inputs: dict, lr: float, batch_size: int, what: str) -> None:
+    """One epoch of ``net.train`` (plain SGD) on the probe's images ``inputs["X"]``, ``["Y"]``, in
+    the order of ``inputs["seed"]``: the few steps a training check compares with the grader's."""
+    train = Split(inputs["X"], inputs["Y"], inputs["Y"].argmax(1))
+    call(
+        net.train,
+        what,
+        train,
+        train.head(1),
+        epochs=1,
+        lr=lr,
+        batch_size=batch_size,
+        seed=inputs["seed"],
+        verbose=False,
+    )

@@ -13,9 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch.data import Split
 from nnscratch.grade.contracts import forbidden, own, shares_memory, unchanged
-from nnscratch.grade.fixtures import at_least, library_relus
+from nnscratch.grade.fixtures import at_least, library_relus, train_steps
 from nnscratch.grade.harness import CheckFailed, array, call, finite, pair, probe, shape
 from nnscratch.grade.relu_network import (
     hidden_layer_problem,
@@ -225,15 +224,7 @@ def _judge_training(inputs: dict, outputs: dict) -> str:
         raise CheckFailed(f"the trained network is not a ReLU network: {problem}")
     # the learner's steps, from the grader's weights, against the grader's network's
     ref = reference(inputs["params"]).astype(np.float32)
-    ref.train(
-        Split(inputs["X"], inputs["Y"], inputs["Y"].argmax(1)),
-        Split(inputs["X"][:1], inputs["Y"][:1], inputs["Y"][:1].argmax(1)),
-        epochs=1,
-        lr=STEP_LR,
-        batch_size=STEP_BATCH,
-        seed=inputs["seed"],
-        verbose=False,
-    )
+    train_steps(ref, inputs, STEP_LR, STEP_BATCH, "the grader's steps")
     stepped = returned_params(outputs["stepped"], "the network after the steps")
     for key, W in ref.params.items():
         if key not in stepped or not np.allclose(stepped[key], W, rtol=1e-3, atol=1e-5):
@@ -268,20 +259,9 @@ def check_relu_training(net: Any, inputs: dict) -> dict:
     twin = copy.copy(net)
     twin.params = {k: np.array(v) for k, v in inputs["params"].items()}
     twin.sizes, twin.dtype = (784, 128, 64, 10), np.dtype(np.float32)
-    train = Split(inputs["X"], inputs["Y"], inputs["Y"].argmax(1))
     what = f"{STEPS} steps of SGD (Network.train) with your ReLUNetwork from the grader's weights"
     with own_methods():
-        call(
-            twin.train,
-            what,
-            train,
-            train.head(1),
-            epochs=1,
-            lr=STEP_LR,
-            batch_size=STEP_BATCH,
-            seed=inputs["seed"],
-            verbose=False,
-        )
+        train_steps(twin, inputs, STEP_LR, STEP_BATCH, what)
     return {
         "activations": [array(a, "activations") for a in activations],
         "zs": [array(z, "zs") for z in zs],
