@@ -8,16 +8,22 @@
   exercise fails every check, every plausible wrong answer in ``tests/wrong_answers/`` fails the
   check aimed at it, with the expected words, including attempts to fool the grader, and every
   right answer written differently in ``tests/right_answers/`` passes.
+
+A grade draws its inputs from a seed. Here each notebook's seed comes from ``TEST_SEED`` and its
+name, so that a run repeats the last; ``NNSCRATCH_TEST_SEED=<n>`` explores other inputs (a
+failing report prints its notebook's seed: ``--seed`` repeats that grade).
 """
 
 from __future__ import annotations
 
 import copy
 import csv
+import os
 import re
 import subprocess
 import sys
 import uuid
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +35,7 @@ import yaml
 
 import nnscratch.grade
 from nnscratch.grade import checks, gradebook, harness, release, restore, runner, stubs
+from nnscratch.grade.capstone_judges import judge_best
 from nnscratch.grade.report import Report, format_reports
 from nnscratch.grade.settings import MAX_TEST_ERROR, MIN_ACCURACY, Settings
 
@@ -39,6 +46,12 @@ SOLUTIONS = [ROOT / "solutions" / f"{name}.ipynb" for name in NAMES]
 EXERCISE_NBS = [ROOT / "exercises" / f"{name}.ipynb" for name in NAMES]
 CASES = sorted((ROOT / "tests" / "wrong_answers").glob("*.py"))
 RIGHT = sorted((ROOT / "tests" / "right_answers").glob("*.py"))  # the same format, must pass
+TEST_SEED = int(os.environ.get("NNSCRATCH_TEST_SEED", "0"))
+
+
+def seed_of(job: str) -> int:
+    """The seed of a graded notebook's inputs: from ``TEST_SEED`` and the notebook's name."""
+    return zlib.crc32(f"{TEST_SEED}:{job}".encode())
 
 
 def test_the_exercises_are_listed_once():
@@ -522,18 +535,38 @@ def build_case(case: Case, folder: Path) -> Path:
     return path
 
 
+@pytest.mark.parametrize(
+    "best, words",
+    [
+        (1, ["counts the epochs from 0", "highest validation accuracy", "More than one"]),
+        (2.0, ["as an int"]),
+        (4, ["a later one of the tied epochs"]),
+    ],
+)
+def test_a_best_epoch_message_names_every_mistake_that_fits(best, words):
+    """With the grade's random data, two mistakes may give the same wrong epoch: both are named."""
+    losses = np.array([2.356, 2.341, 2.345, 2.341])  # lowest at epochs 2 and 4 (from 1)
+    accs = np.array([0.30, 0.20, 0.25, 0.10])  # highest at epoch 1
+    judge_best(2, losses, accs, "choose_epochs")
+    with pytest.raises(harness.CheckFailed) as failed:
+        judge_best(best, losses, accs, "choose_epochs")
+    for word in words:
+        assert word in str(failed.value)
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict[str, Report]:
     """Every solution, released exercise and wrong answer, graded (quick unless a wrong answer
     asks for a full grade), three at a time."""
     folder = tmp_path_factory.mktemp("graded")
-    quick = Settings(quick=True, cell_timeout=120, notebook_timeout=300)
     jobs: dict[str, tuple[Path, dict]] = {}
     for kind, paths in (("solution", SOLUTIONS), ("exercise", EXERCISE_NBS)):
         for path in paths:
             target = folder / f"{kind}-{path.name}"
             target.write_text(path.read_text())
-            jobs[f"{kind}:{path.stem}"] = (target, {"settings": quick})
+            job = f"{kind}:{path.stem}"
+            quick = Settings(quick=True, cell_timeout=120, notebook_timeout=300, seed=seed_of(job))
+            jobs[job] = (target, {"settings": quick})
     for kind, paths in (("case", CASES), ("right", RIGHT)):
         for path in paths:
             case = parse_case(path)
@@ -541,10 +574,14 @@ def graded(tmp_path_factory) -> dict[str, Report]:
             # A case runs only up to the checks it names (the training at the end is not
             # needed); a right answer that names none runs them all.
             only = None if "all" in named or not named else named
+            job = f"{kind}:{path.stem}"
             settings = Settings(
-                quick=case.grade == "quick", cell_timeout=case.cell_timeout, notebook_timeout=300
+                quick=case.grade == "quick",
+                cell_timeout=case.cell_timeout,
+                notebook_timeout=300,
+                seed=seed_of(job),
             )
-            jobs[f"{kind}:{path.stem}"] = (
+            jobs[job] = (
                 build_case(case, folder),
                 {"settings": settings, "only": only},
             )

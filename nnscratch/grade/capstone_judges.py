@@ -266,21 +266,25 @@ def judge_best(best: Any, losses: np.ndarray, accs: np.ndarray, what: str) -> No
     if isinstance(best, (int, np.integer)) and not isinstance(best, bool) and best == lowest:
         return
     tied = [int(e) for e in np.flatnonzero(losses == losses.min()) + 1]
-    hint = (
-        " Return it as an int: the retraining trains that many epochs."
-        if isinstance(best, (float, np.floating)) and best == lowest
-        else ""
-        if not number
-        else " That is the epoch of the highest validation accuracy; this exercise stops at the "
-        "lowest validation loss."
-        if best == int(np.argmax(accs)) + 1
-        else " That is a later one of the tied epochs: the first is the fewest epochs that reach "
-        "the lowest loss."
-        if best in tied[1:]
-        else " That counts the epochs from 0."
-        if best == lowest - 1
-        else ""
-    )
+    hints = []  # every mistake that gives this answer: with random data, two may coincide
+    if isinstance(best, (float, np.floating)) and best == lowest:
+        hints.append("Return it as an int: the retraining trains that many epochs.")
+    elif number:
+        if best == lowest - 1:
+            hints.append("That counts the epochs from 0.")
+        if best == int(np.argmax(accs)) + 1:
+            hints.append(
+                "That is the epoch of the highest validation accuracy; this exercise stops at "
+                "the lowest validation loss."
+            )
+        if best in tied[1:]:
+            hints.append(
+                "That is a later one of the tied epochs: the first is the fewest epochs that "
+                "reach the lowest loss."
+            )
+    if len(hints) > 1:
+        hints = ["More than one mistake gives this answer. " + hints[0], *hints[1:]]
+    hint = "".join(" " + h for h in hints)
     raise CheckFailed(
         f"{what} returned best_epochs={best!r} for the validation losses {shown(losses)}: the "
         f"epoch (from 1) with the lowest validation loss, the first if tied.{hint}"
