@@ -268,8 +268,16 @@ def test_ctrl_c_leaves_no_process_and_says_what_was_not_graded(tmp_path, where):
     command = [sys.executable, "-m", "nnscratch.grade", "--quick", "--jobs", "2"]
     command += [*(OUTSIDE if where == "outside" else []), "--exercises", "01_relu"]
     command += ["--csv", str(out), str(folder)]
+    assert survivors() == [], "an earlier test left processes behind"
     grader = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Ctrl-C in a teacher's terminal: a test run started in the background by a shell
+        # without job control ignores SIGINT, and the grader would inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 300
     while len(survivors()) < 2 and time.monotonic() < deadline:  # both sleepers started
@@ -277,7 +285,12 @@ def test_ctrl_c_leaves_no_process_and_says_what_was_not_graded(tmp_path, where):
     placeholder = rows_of(out)
     assert all("not graded yet" in r["problem"] for r in placeholder.values()), placeholder
     grader.send_signal(signal.SIGINT)
-    stdout, stderr = grader.communicate(timeout=120)
+    try:
+        stdout, stderr = grader.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        grader.terminate()  # SIGTERM: the grader ends its workers, so no test inherits them
+        stdout, stderr = grader.communicate(timeout=60)
+        pytest.fail(f"the grader did not stop within 120 s of its Ctrl-C:\n{stderr}")
     assert grader.returncode == 130, stdout + stderr
     assert survivors() == []
     rows = rows_of(out)
