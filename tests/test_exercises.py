@@ -554,6 +554,21 @@ def test_a_best_epoch_message_names_every_mistake_that_fits(best, words):
         assert word in str(failed.value)
 
 
+def test_steps_that_differ_from_the_graders_name_the_parameter():
+    """A training check compares the learner's steps with the grader's, parameter by parameter."""
+    from nnscratch.grade.fixtures import same_steps
+
+    grader = {"W1": np.ones((3, 2), np.float32), "W2": np.zeros((2, 1), np.float32)}
+    same_steps({k: v + 1e-7 for k, v in grader.items()}, grader, "12 steps")
+    for wrong in (
+        {"W1": grader["W1"]},
+        {**grader, "W2": grader["W2"] + 1e-3},
+        {**grader, "W2": grader["W2"].T},
+    ):
+        with pytest.raises(harness.CheckFailed, match="12 steps, do not give the grader's W2"):
+            same_steps(wrong, grader, "12 steps")
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict[str, Report]:
     """Every solution, released exercise and wrong answer, graded (quick unless a wrong answer

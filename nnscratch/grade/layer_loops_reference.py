@@ -16,10 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from nnscratch.data import Split
 from nnscratch.gradcheck import numerical_gradient, rel_error
-from nnscratch.grade.fixtures import gradient_hint, weight_keys
-from nnscratch.grade.harness import CheckFailed, array, call, finite, keyed, shape
+from nnscratch.grade.fixtures import gradient_hint, train_steps, weight_keys
+from nnscratch.grade.harness import CheckFailed, array, finite, keyed, shape
 from nnscratch.losses import cross_entropy
 from nnscratch.network import Network
 from nnscratch.optim import sgd
@@ -274,15 +273,4 @@ STEPS, STEP_BATCH, STEP_LR = 12, 4, 0.5
 
 def sgd_steps(net: Network, inputs: dict, what: str) -> None:
     """Train ``net`` for :data:`STEPS` steps of SGD on the grader's images (calls ``net.train``)."""
-    train = Split(inputs["X"], inputs["Y"], inputs["Y"].argmax(1))
-    call(
-        net.train,
-        what,
-        train,
-        train.head(1),
-        epochs=1,
-        optimizer=partial(sgd, lr=STEP_LR),
-        batch_size=STEP_BATCH,
-        seed=inputs["seed"],
-        verbose=False,
-    )
+    train_steps(net, inputs, what, optimizer=partial(sgd, lr=STEP_LR), batch_size=STEP_BATCH)
