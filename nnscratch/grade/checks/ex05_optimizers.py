@@ -30,6 +30,10 @@ from nnscratch.grade.trajectories import SHARED_STATE, Mistake, Rule, forgetful,
 from nnscratch.grade.trajectories import shared_by_shape as shared
 from nnscratch.network import Network
 
+#: What the judges import: the grader imports it once, before it starts the workers that judge
+#: (:func:`.supervisor.warm`), instead of once in each (0.7 s of every notebook's grade).
+JUDGES_IMPORT = ("torch",)
+
 # --------------------------------------------------------------------------------------------
 # The grader's references, and known mistakes
 # --------------------------------------------------------------------------------------------
