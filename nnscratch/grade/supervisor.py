@@ -39,6 +39,7 @@ from pathlib import Path
 import nbformat
 
 from nnscratch.grade import procs, worker
+from nnscratch.grade.checks import warm
 from nnscratch.grade.report import CheckResult, Report
 from nnscratch.grade.restore import GradingError, identify, restore_checks, select_checks
 from nnscratch.grade.runner import MAX_OUTPUT_BYTES, read_notebook
@@ -111,23 +112,9 @@ def _prepare(job: Job, options: dict) -> tuple[str, nbformat.NotebookNode, list]
     return exercise, graded, checks
 
 
-def warm(exercise: str) -> None:
-    """Import ``exercise``'s checks, and what their judges import (``JUDGES_IMPORT``), here: every
-    worker forked after inherits them. What fails to import, the worker meets again and reports."""
-    import importlib
-
-    from nnscratch.grade import checks
-
-    try:
-        for name in getattr(checks.module(exercise), "JUDGES_IMPORT", ()):
-            importlib.import_module(name)
-    except ImportError:
-        pass
-
-
 def _start(job: Job, prepared: tuple, options: dict) -> _Running:
     exercise, graded, checks = prepared
-    warm(exercise)
+    warm(exercise)  # what the worker would import, imported once here
     settings = (job.settings or Settings()).seeded()  # the probes' seed, one per notebook
     folder = Path(tempfile.mkdtemp(prefix="nnscratch-grade-"))
     (folder / "work").mkdir()

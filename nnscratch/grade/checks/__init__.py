@@ -36,3 +36,14 @@ def declared(exercise: str) -> dict[str, Callable]:
     """The checks an exercise's module declares, by id, in the order they are defined."""
     found = (getattr(f, "check_id", None) for f in vars(module(exercise)).values())
     return {cid: getattr(module(exercise), f"check_{cid}") for cid in found if cid}
+
+
+def warm(exercise: str) -> None:
+    """Import ``exercise``'s checks and what their judges import (the module's ``JUDGES_IMPORT``)
+    in this process: the grader's workers, forked after, inherit them. What fails to import, the
+    worker meets again and reports."""
+    try:
+        for name in getattr(module(exercise), "JUDGES_IMPORT", ()):
+            importlib.import_module(name)
+    except ImportError:
+        pass

@@ -31,7 +31,7 @@ from nnscratch.grade.trajectories import shared_by_shape as shared
 from nnscratch.network import Network
 
 #: What the judges import: the grader imports it once, before it starts the workers that judge
-#: (:func:`.supervisor.warm`), instead of once in each (0.7 s of every notebook's grade).
+#: (:func:`nnscratch.grade.checks.warm`), instead of once in each (0.7 s of every notebook's grade).
 JUDGES_IMPORT = ("torch",)
 
 # --------------------------------------------------------------------------------------------
