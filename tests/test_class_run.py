@@ -282,6 +282,10 @@ def test_ctrl_c_leaves_no_process_and_says_what_was_not_graded(tmp_path, where):
     deadline = time.monotonic() + 300
     while len(survivors()) < 2 and time.monotonic() < deadline:  # both sleepers started
         time.sleep(0.2)
+    if len(survivors()) < 2:
+        grader.terminate()
+        _, stderr = grader.communicate(timeout=60)
+        pytest.fail(f"the two notebooks did not start their sleepers within 300 s:\n{stderr}")
     placeholder = rows_of(out)
     assert all("not graded yet" in r["problem"] for r in placeholder.values()), placeholder
     grader.send_signal(signal.SIGINT)
