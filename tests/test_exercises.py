@@ -567,6 +567,8 @@ def test_steps_that_differ_from_the_graders_name_the_parameter():
     ):
         with pytest.raises(harness.CheckFailed, match="12 steps, do not give the grader's W2"):
             same_steps(wrong, grader, "12 steps")
+    with pytest.raises(harness.CheckFailed, match="W1, SGD on the thinned networks: make"):
+        same_steps({}, grader, "12 steps", ", SGD on the thinned networks")
 
 
 @pytest.fixture(scope="module")

@@ -300,6 +300,27 @@ def judged_accuracy(acc: float, key: str, what: str, kernel_quick: bool = False)
     )
 
 
+def same_steps(stepped: dict, expected: dict, what: str, reference: str = "") -> None:
+    """The parameters after the learner's training steps are the grader's (``expected``), to
+    float32's precision. ``what`` names the steps: "12 steps of SGD with your ReLUNetwork, from
+    the grader's weights"; ``reference``, if given, what the grader's steps are."""
+    for key, W in expected.items():
+        mine = stepped.get(key)
+        if mine is None or mine.shape != W.shape or not np.allclose(mine, W, rtol=1e-3, atol=1e-5):
+            raise CheckFailed(
+                f"{what}, do not give the grader's {key}{reference}: make the earlier checks pass "
+                "first."
+            )
+
+
+def train_steps(net: Any, inputs: dict, what: str, **how: Any) -> None:
+    """One epoch of ``net.train`` on the probe's images ``inputs["X"]``, ``["Y"]``, in the order
+    of ``inputs["seed"]``: the few steps a training check compares with the grader's. ``how``:
+    the rest of ``train``'s options (``lr=`` or ``optimizer=``, ``batch_size=``)."""
+    train = Split(inputs["X"], inputs["Y"], inputs["Y"].argmax(1))
+    call(net.train, what, train, train.head(1), epochs=1, seed=inputs["seed"], verbose=False, **how)
+
+
 # --------------------------------------------------------------------------------------------
 # Test doubles
 # --------------------------------------------------------------------------------------------
@@ -348,23 +369,3 @@ class Forbidden:
 
     def __len__(self) -> int:
         return self.__getattr__("__len__")
-
-
-def same_steps(stepped: dict, expected: dict, what: str) -> None:
-    """The parameters after the learner's training steps are the grader's (``expected``), to
-    float32's precision. ``what`` names the steps: "12 steps of SGD with your ReLUNetwork, from
-    the grader's weights"."""
-    for key, W in expected.items():
-        mine = stepped.get(key)
-        if mine is None or mine.shape != W.shape or not np.allclose(mine, W, rtol=1e-3, atol=1e-5):
-            raise CheckFailed(
-                f"{what}, do not give the grader's {key}: make the earlier checks pass first."
-            )
-
-
-def train_steps(net: Any, inputs: dict, what: str, **how: Any) -> None:
-    """One epoch of ``net.train`` on the probe's images ``inputs["X"]``, ``["Y"]``, in the order
-    of ``inputs["seed"]``: the few steps a training check compares with the grader's. ``how``:
-    the rest of ``train``'s options (``lr=`` or ``optimizer=``, ``batch_size=``)."""
-    train = Split(inputs["X"], inputs["Y"], inputs["Y"].argmax(1))
-    call(net.train, what, train, train.head(1), epochs=1, seed=inputs["seed"], verbose=False, **how)

@@ -305,7 +305,7 @@ def _training_inputs(rng: np.random.Generator) -> dict:
 
 
 def _judge_training(inputs: dict, outputs: dict) -> str:
-    from nnscratch.grade.fixtures import judged_accuracy, returned_params, validation
+    from nnscratch.grade.fixtures import judged_accuracy, returned_params, same_steps, validation
 
     params = returned_params(outputs["params"], "nets['dropout']")
     what = "nets['dropout'].forward on 200 validation images"
@@ -325,12 +325,8 @@ def _judge_training(inputs: dict, outputs: dict) -> str:
         keeps = ref.step_masks(hidden, X[rows], weights, what)
         weights = ref.thinned_step(weights, p, X[rows], Y[rows], keeps, STEP_LR)
     stepped = returned_params(outputs["stepped"], "the network after the steps")
-    for key, W in weights.items():
-        if key not in stepped or not np.allclose(stepped[key], W, rtol=1e-3, atol=1e-5):
-            raise CheckFailed(
-                f"{what} do not give the grader's {key}, SGD on the thinned networks of their "
-                "forward passes (their masks): make the earlier checks pass first."
-            )
+    thinned = ", SGD on the thinned networks of their forward passes (their masks)"
+    same_steps(stepped, weights, what, thinned)
     val = validation()
     acc = float(np.mean(plain(params).predict(val.x) == val.labels))
     acc = judged_accuracy(acc, "regularization", "nets['dropout']", outputs.get("quick"))
